@@ -1,0 +1,37 @@
+"""Bundled demo portals: simulated county government sites served over local HTTP for ``nianbao demo``.
+
+Three CMS families (TRS WCM, Hanweb jcms, an xxgk platform in GBK) on stable fake hosts under
+``nianbao.test``, reachable through one local forward proxy (:class:`DemoServer`).  Each
+:class:`DemoDocument` carries the clean text a correct extractor should produce, so tests and the
+benchmark can check crawl results without the internet.
+"""
+
+from crawler.demo.cli import main
+from crawler.demo.content import (
+    DEMO_DOMAIN,
+    FAULT_CHROME_ONLY,
+    FAULT_COLUMN_404,
+    FAULT_COLUMN_500,
+    FAULT_EMPTY,
+    FAULT_MALFORMED,
+    DemoDocument,
+    DemoPortal,
+    broken_portals,
+    demo_portals,
+)
+from crawler.demo.server import DemoServer
+
+__all__ = [
+    "DEMO_DOMAIN",
+    "FAULT_CHROME_ONLY",
+    "FAULT_COLUMN_404",
+    "FAULT_COLUMN_500",
+    "FAULT_EMPTY",
+    "FAULT_MALFORMED",
+    "DemoDocument",
+    "DemoPortal",
+    "DemoServer",
+    "broken_portals",
+    "demo_portals",
+    "main",
+]

@@ -1,0 +1,44 @@
+"""政府信息公开平台 (xxgk) lists: an HTML table with 名称/索引号/发布机构/发布日期 columns."""
+
+from __future__ import annotations
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from crawler.lists.base import ListLink, ListPage, anchor_link, clean_title, first_date, pager_links, unique
+
+_HEADS = {"名称": "title", "标题": "title", "文件名称": "title", "索引号": "index_no",
+          "发布机构": "organ", "发文机关": "organ", "发布日期": "date", "发布时间": "date", "成文日期": "written"}
+
+
+def _header(table: Selector) -> list[str] | None:
+    for row in table.xpath(".//tr[th or td][position() <= 2]"):
+        cells = [clean_title(" ".join(c.css("::text").getall())) for c in row.xpath("./th|./td")]
+        if "索引号" in cells:
+            return cells
+    return None
+
+
+def detect(response: TextResponse) -> bool:
+    return any(_header(t) for t in response.css("table"))
+
+
+def parse(response: TextResponse) -> ListPage:
+    links: list[ListLink] = []
+    for table in response.css("table"):
+        header = _header(table)
+        if not header:
+            continue
+        for row in table.xpath(".//tr[td]"):
+            cells = row.xpath("./td")
+            a = row.css("a[href]")
+            if not a or len(cells) != len(header):
+                continue
+            values = {_HEADS[h]: clean_title(" ".join(c.css("::text").getall()))
+                      for h, c in zip(header, cells, strict=True) if h in _HEADS}
+            link = anchor_link(a[0], response.url)
+            if link:
+                extra = {k: v for k, v in values.items() if k in ("index_no", "organ", "written") and v}
+                links.append(ListLink(url=link.url, title=link.title, date=first_date(values.get("date", "")),
+                                      extra=extra))
+    return ListPage(links=unique(links), next_urls=pager_links(response.selector, response.url))

@@ -1,0 +1,36 @@
+"""Stage 5: write the report and its sighting in one idempotent transaction; count the outcome."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+
+from crawler.runs import RUN_ID, count
+from storage import Archive, ReportRecord
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler, archive: Archive) -> None:
+        self.crawler = crawler
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
+
+    def process_item(self, item: object) -> object:
+        adapter = ItemAdapter(item)
+        stats = self.crawler.stats
+        assert stats is not None
+        if adapter["outcome"] is None:
+            record = ReportRecord(
+                url=adapter["url"], content_sha256=adapter["content_sha256"], body=adapter["text"],
+                title=adapter["title"], organ=adapter["organ"], report_year=adapter["report_year"],
+                report_year_source=adapter["report_year_source"], published=adapter["published"],
+                meta=adapter["meta"], portal=adapter["portal"], http_status=adapter["http_status"],
+                run_id=stats.get_value(RUN_ID))
+            adapter["outcome"] = self.archive.record(record).value
+        count(stats, adapter["portal"], f"reports/{adapter['outcome']}")
+        return item

@@ -1,0 +1,81 @@
+"""Shared fixtures: archives on SQLite (always) and PostgreSQL (when NIANBAO_TEST_PG_URL is set),
+the demo portals over real loopback HTTP, and a runner for the real `nianbao`/`scrapy` commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from crawler.demo import DemoServer, broken_portals, demo_portals
+from storage.session import dispose_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("NIANBAO_TEST_PG_URL")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'archive.db'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh UTF-8 database on the test server, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("NIANBAO_TEST_PG_URL is not set (PostgreSQL tests run in CI)")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"nianbao_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                          "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage test runs on both backends (PostgreSQL skips without a server)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'archive.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def demo() -> Iterator[DemoServer]:
+    server = DemoServer(demo_portals())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def broken_demo() -> Iterator[DemoServer]:
+    server = DemoServer([*demo_portals(), *broken_portals()])
+    server.start()
+    yield server
+    server.stop()
+
+
+def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT,
+            timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run a real command (``nianbao …`` via ``python -m crawler.cli``, or ``scrapy …``)."""
+    if args[0] == "nianbao":
+        args = [sys.executable, "-m", "crawler.cli", *args[1:]]
+    elif args[0] == "scrapy":
+        args = [sys.executable, "-m", "scrapy", *args[1:]]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.run(args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
