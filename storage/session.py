@@ -94,12 +94,15 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def _at_head(connection: Connection) -> bool:
-    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
-    return MigrationContext.configure(connection).get_current_revision() == head
+    heads = set(ScriptDirectory(str(_MIGRATIONS)).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to head; safe when several processes open a new archive at once.
+    """Bring the schema to the newest revision(s); safe when several processes open a new archive at once.
+
+    "heads", not "head": features developed side by side add migrations on parallel branches that
+    a merge revision later joins; every branch is applied either way.
 
     On PostgreSQL an advisory lock serialises the upgrade. On SQLite the loser of a race sees
     "already exists"; it then checks that the winner reached head instead of failing.
@@ -113,7 +116,7 @@ def upgrade(engine: Engine) -> None:
                 conn.execute(text("SELECT pg_advisory_lock(741852)"))
                 conn.commit()
             try:
-                command.upgrade(_alembic_config(conn), "head")
+                command.upgrade(_alembic_config(conn), "heads")
                 conn.commit()
             finally:
                 if engine.dialect.name == "postgresql":
