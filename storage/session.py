@@ -42,6 +42,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN itself
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: never corrupt; a power cut may lose the last commits
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.close()
@@ -104,14 +105,17 @@ def upgrade(engine: Engine) -> None:
     "heads", not "head": features developed side by side add migrations on parallel branches that
     a merge revision later joins; every branch is applied either way.
 
-    On PostgreSQL an advisory lock serialises the upgrade. On SQLite the loser of a race sees
-    "already exists"; it then checks that the winner reached head instead of failing.
+    The upgrade is serialised: on PostgreSQL by an advisory lock, on SQLite by running it in one
+    ``BEGIN IMMEDIATE`` transaction (SQLite DDL is transactional), so a second process waits, then
+    finds the schema current. Should a race still end in "already exists", the loser checks that
+    the winner reached the heads instead of failing.
     """
     with engine.connect() as conn:
         if _at_head(conn):
             return
     try:
-        with engine.connect() as conn:
+        with engine.connect() as plain:
+            conn = plain.execution_options(**{_WRITE: True})
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(741852)"))
                 conn.commit()

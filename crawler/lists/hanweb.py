@@ -38,12 +38,12 @@ def parse(response: TextResponse) -> ListPage:
     nexts: list[str] = []
     for block in _DATASTORE.findall(response.text):
         records, nextgroup = _records(block)
-        for fragment in records:
-            frag = Selector(text=fragment)
-            for a in frag.css("a[href]"):
-                link = anchor_link(a, response.url)
-                if link:
-                    links.append(link)
+        # One parse for all records: each record stays its own <div>, so dates stay with their links.
+        joined = Selector(text="".join(f"<div>{fragment}</div>" for fragment in records))
+        for a in joined.css("a[href]"):
+            link = anchor_link(a, response.url)
+            if link:
+                links.append(link)
         if nextgroup:
             href = Selector(text=nextgroup).css("a::attr(href)").get()
             if href:
