@@ -22,6 +22,11 @@ class ReportItem:
     http_status: int = 200
     list_title: str | None = None
     list_date: dt.date | None = None
+    # A report link that answered with a file (PDF, DOCX…): its bytes, read by pipelines.attachments.
+    document: bytes = b""
+    content_type: str = ""
+    attachments: list[Any] = field(default_factory=list)  # storage.AttachmentRecord per file read
+    attachment_text: str = ""  # text of the files that read cleanly, for pages that only say 详见附件
 
     title: str | None = None
     organ: str | None = None

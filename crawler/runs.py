@@ -37,6 +37,11 @@ def record_error(stats: StatsCollector, portal: str | None, url: str, reason: st
         stats.set_value(_ERRORS, errors)
 
 
+def run_errors(stats: StatsCollector) -> list[dict[str, Any]]:
+    """The readable errors recorded so far (see :func:`record_error`)."""
+    return list(stats.get_value(_ERRORS) or [])
+
+
 def portal_counters(stats: dict[str, Any], portal: str) -> dict[str, int]:
     prefix = f"nianbao/portal/{portal}/"
     return {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}

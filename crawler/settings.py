@@ -41,15 +41,45 @@ DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # non-reports and pages without a body are 
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.DemoProxyMiddleware": 740,  # before HttpProxyMiddleware (750)
+    "crawler.hostile.HostileSiteMiddleware": 610,  # sees raw answers, before redirects (600) and meta refresh (580)
+    "crawler.incremental.WithdrawnMiddleware": 615,  # archived report now 404/410/tombstone → withdrawn
 }
+# Incremental re-crawls (crawler/incremental.py): list pages revalidated with If-None-Match /
+# If-Modified-Since through the HTTP cache (a 304 costs no body); archived report pages skipped
+# until their recheck is due.
+SPIDER_MIDDLEWARES = {"crawler.incremental.SkipArchivedMiddleware": 950}
+NIANBAO_RECHECK_DAYS = 30
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.incremental.RevalidatingPolicy"  # RFC 2616, no-cache = revalidate
+HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive; NIANBAO_HTTPCACHE_DIR
+HTTPCACHE_GZIP = True
+# Anti-crawler challenges (瑞数 412, 加速乐 521) and blocks must reach nianbao to be recorded, never be
+# retried (they are not in RETRY_HTTP_CODES) and never be parsed (crawler/hostile.py).
+HTTPERROR_ALLOWED_CODES = [412, 521]
+NIANBAO_CHALLENGES_PER_HOST = 2  # challenges before a host is left alone for the rest of the run
+NIANBAO_CHALLENGED_RUNS_PAUSE = 3  # consecutive challenged runs before a full crawl skips the portal
+NIANBAO_DISCOVERY_DEPTH = 2  # hops from a homepage through 政府信息公开/政务公开 pages to the 年报 column
+NIANBAO_STOP_AT_SEEN_PAGE = False  # monitoring: stop paging at a list page with no unseen report link
 EXTENSIONS = {
     "crawler.runs.RunRecorder": 100,
+    "crawler.notify.Notifier": 200,  # Atom feed file + optional webhook after each run
 }
+# Notifications (crawler/notify.py): "" turns the feed off; None = beside a SQLite archive.
+NIANBAO_FEED = os.environ.get("NIANBAO_FEED")
+NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")
 # Flow order: fetch → extract → normalise → hash → dedupe → store.
 ITEM_PIPELINES = {
+    "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 200,
     "pipelines.hash.HashPipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.store.StorePipeline": 500,
 }
+# Attachments (pipelines/attachments.py): per-file cap (also the download cap for attachment requests; a
+# bigger file is recorded as too_large), files fetched per page, extraction time limit per file, and where
+# original bytes are kept (default: <sqlite file>.files/ beside the database, else ./nianbao-files).
+NIANBAO_ATTACHMENT_MAXSIZE = DOWNLOAD_MAXSIZE
+NIANBAO_ATTACHMENTS_PER_PAGE = 10
+NIANBAO_ATTACHMENT_TIMEOUT = 60.0
+NIANBAO_FILES_DIR = os.environ.get("NIANBAO_FILES", "")

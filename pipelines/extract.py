@@ -13,7 +13,7 @@ import datetime
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Self
 from urllib.parse import urljoin
 
@@ -24,8 +24,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.classify import Kind, classify_title, organ_from_title
-from crawler.dates import report_year, signature_date, url_date
+from crawler.dates import ReportYear, report_year, signature_date, url_date
 from crawler.runs import count, record_error
+from pipelines.attachments import body_or_attachments
 from pipelines.chrome import drop_chrome_lines
 from pipelines.encoding import decode_html
 
@@ -93,6 +94,9 @@ _CHROME_TOKENS = frozenset(
         "header",
         "xgwz",
         "xgxx",
+        "xglj",
+        "yqlj",
+        "friendlink",
         "related",
         "relnews",
         "hotnews",
@@ -168,7 +172,7 @@ _URL_DATES = (
 )
 # "-站点名" glued to the title: only stripped when it looks like a site name (titles contain "1-10月").
 _SITE_SUFFIX = re.compile(r"-([\u4e00-\u9fff]{2,20}(?:人民政府|政府|门户网站|网站|网|委员会|局|厅|办公室))$")
-_TITLE_SEP = re.compile(r"\s*(?:_+|\s\|\s|｜|\|| - | — |——|－)\s*")
+_TITLE_SEP = re.compile(r"\s*(?:_+|\s\|\s|｜|\|| - | — |——|－|-{2,})\s*")
 
 # xxgk 索引号 block labels (longest first so 主题分类 wins over 分类); value ends at the next label.
 _XXGK_LABELS = (
@@ -211,6 +215,13 @@ _XXGK_LABEL = re.compile(r"(" + "|".join(r"\s*".join(label) for label in _XXGK_L
 _INDEX_LABEL = re.compile(r"索\s*引\s*号")
 _NO_VALUE = frozenset({"", "无", "-", "/", "—", "暂无"})
 _MIN_BODY_CHARS = 20
+# About 12 MB of Chinese text in UTF-8: more than any report page, parsed in a few seconds and < 1 GB.
+MAX_HTML_CHARS = 4_000_000
+_DATA_URI = re.compile(r"data:[\w/+.-]{1,40};base64,[A-Za-z0-9+/=\s]{200,}")
+# A density winner this short must read as prose (a sentence mark) to count as a body.
+_MIN_PROSE_CHARS = 200
+_PROSE_PUNCT = re.compile(r"[。，；！？]")
+_ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#])", re.I)
 _MAX_LINK_DENSITY = 0.5
 
 
@@ -447,10 +458,36 @@ def _class_xpath(selector: str) -> str:
     return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {selector[1:]} ')]"
 
 
+def _link_share(el: etree._Element) -> float:
+    """Share of the element's text that sits inside links (0 for an element without text)."""
+    total = _text_len("".join(el.itertext()))
+    if not total:
+        return 0.0
+    return sum(_text_len("".join(a.itertext())) for a in el.iter("a")) / total
+
+
+def _links_attachment(el: etree._Element) -> bool:
+    """True when the element links a document file: 附件 lines are body even though they are links."""
+    return any(_ATTACHMENT_HREF.search(a.get("href") or "") for a in el.iter("a"))
+
+
 def _clean_subtree(root: etree._Element, *, aggressive: bool) -> None:
-    """Remove hidden and layout chrome; ``aggressive`` also drops chrome-named blocks and small forms."""
+    """Remove hidden and layout chrome; ``aggressive`` also drops chrome-named blocks and small forms.
+
+    Inside a known container only chrome-named *link lists* go (相关文章 or 上一篇 blocks that some
+    templates put in the editor area): a body paragraph never carries such a class and mostly links.
+    """
     _drop(el for el in root.iter() if isinstance(el.tag, str) and _is_hidden(el) and el is not root)
     if not aggressive:
+        _drop(
+            el
+            for el in root.iter()
+            if isinstance(el.tag, str)
+            and el is not root
+            and _classes(el) & _CHROME_TOKENS
+            and _link_share(el) > _MAX_LINK_DENSITY
+            and not _links_attachment(el)
+        )
         return
     _drop(el for el in root.iter(*_LAYOUT_TAGS) if el is not root)
     _drop(
@@ -525,7 +562,9 @@ def _densest(doc: etree._Element) -> etree._Element | None:
         _drop(
             el
             for el in best.iter("ul", "ol", "dl", "div", "table", "p", "li")
-            if el is not best and totals.get(el, (0, 0))[1] > totals.get(el, (1, 0))[0] * 0.7
+            if el is not best
+            and totals.get(el, (0, 0))[1] > totals.get(el, (1, 0))[0] * 0.7
+            and not _links_attachment(el)
         )
     return best
 
@@ -537,6 +576,12 @@ def _lineage(el: etree._Element | None) -> Iterable[etree._Element]:
 
 
 # ---------------------------------------------------------------- entry point
+
+
+def _bounded(html: str) -> str:
+    """Bound parse time and memory: inline ``data:`` images go (cmse.gov.cn inlines 400 KB of them), then
+    anything past :data:`MAX_HTML_CHARS` is cut, as a truncated download would be (the body comes first)."""
+    return _DATA_URI.sub("data:,", html)[:MAX_HTML_CHARS]
 
 
 def _parse(html: str) -> etree._Element | None:
@@ -573,7 +618,11 @@ def _body_lines(doc: etree._Element, html: str) -> tuple[str | None, etree._Elem
     best = _densest(root)
     if best is None:
         return None, None, []
-    return "density", best, _render(best)
+    lines = _render(best)
+    text = "".join(lines)
+    if _text_len(text) < _MIN_PROSE_CHARS and not _PROSE_PUNCT.search(text):
+        return None, None, []  # a list row or a link cluster won, not prose: a list/nav page has no body
+    return "density", best, lines
 
 
 def extract(html: str | bytes, url: str | None = None) -> Extraction:
@@ -583,6 +632,7 @@ def extract(html: str | bytes, url: str | None = None) -> Extraction:
     """
     if isinstance(html, bytes):
         html = decode_html(html)
+    html = _bounded(html)
     doc = _parse(html)
     if doc is None:
         return Extraction(None, "", _url_date(url), None, {}, None)
@@ -603,9 +653,10 @@ def extract(html: str | bytes, url: str | None = None) -> Extraction:
         or (_strip_title_suffix(page_title, site_name, column) if page_title else None)
     )
 
-    body_set = set(lines)
-    bar = [line for line in page_lines if line not in body_set]
     text_lines = [line for line in drop_chrome_lines("\n".join(lines)).split("\n") if line.strip()]
+    # A bar rendered inside the chosen block (short pages) was dropped as chrome: search it too.
+    body_set = set(text_lines)
+    bar = [line for line in page_lines if line not in body_set]
     if title:
         text_lines = _after_title(text_lines, title)
 
@@ -674,6 +725,39 @@ def _url_date(url: str | None) -> datetime.date | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ReportFields:
+    """What the archive stores about a page besides its text (see :func:`report_fields`)."""
+
+    title: str | None
+    organ: str | None
+    published: datetime.date | None
+    report_year: ReportYear
+    is_report: bool
+    meta: dict[str, str]
+
+
+def report_fields(
+    page: Extraction, url: str | None, list_title: str | None = None, list_date: datetime.date | None = None
+) -> ReportFields:
+    """Title, organ, publish date and report year as the pipeline stores them.
+
+    One function for the Scrapy stage and ``nianbao extract``, so the command shows exactly what a
+    crawl would archive.  The list-page title and date are fallbacks only a crawl has.
+    """
+    title = page.title if page.title and classify_title(page.title) is Kind.REPORT else list_title or page.title
+    published = page.published or (url_date(url) if url else None) or list_date or signature_date(page.text)
+    return ReportFields(
+        title=title,
+        # The body whose report this is (from the title) before the office that posted it (ContentSource).
+        organ=(organ_from_title(title) if title else None) or page.organ,
+        published=published,
+        report_year=report_year(title, page.text, published),
+        is_report=bool(title) and classify_title(title) is Kind.REPORT,
+        meta={**page.meta, **{k: v for k, v in (("container", page.container), ("content_source", page.organ)) if v}},
+    )
+
+
 class ExtractPipeline:
     """Stage 1: page → clean text plus metadata (title, organ, publish date, report year).
 
@@ -695,21 +779,18 @@ class ExtractPipeline:
         url, portal = adapter["url"], adapter["portal"]
         page = extract(adapter["html"], url)
         adapter["html"] = ""
-        if page.no_body:
+        text, source = body_or_attachments(page.text, item)  # 详见附件 pages and reports published as files
+        page = replace(page, text=text)
+        if page.no_body and source == "page":
             record_error(stats, portal, url, "no recognisable body on the page", "extract")
             raise DropItem(f"no body found: {url}")
-        list_title = adapter["list_title"]
-        title = page.title if page.title and classify_title(page.title) is Kind.REPORT else list_title or page.title
-        published = page.published or url_date(url) or adapter["list_date"] or signature_date(page.text)
-        year = report_year(title, page.text, published)
-        adapter["title"] = title
-        # The body whose report this is (from the title) before the office that posted it (ContentSource).
-        adapter["organ"] = (organ_from_title(title) if title else None) or page.organ
-        adapter["published"] = published
-        adapter["report_year"] = year.year
-        adapter["report_year_source"] = year.source
-        adapter["meta"] = {**page.meta, **{k: v for k, v in (("container", page.container),
-                                                               ("content_source", page.organ)) if v}}
+        fields = report_fields(page, url, adapter["list_title"], adapter["list_date"])
+        adapter["title"] = fields.title
+        adapter["organ"] = fields.organ
+        adapter["published"] = fields.published
+        adapter["report_year"] = fields.report_year.year
+        adapter["report_year_source"] = fields.report_year.source
+        adapter["meta"] = fields.meta if source == "page" else {**fields.meta, "text_from": source}
         adapter["text"] = page.text
         count(stats, portal, "extracted")
         return item

@@ -15,5 +15,7 @@ def content_hash(hash_text: str) -> str:
 class HashPipeline:
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
-        adapter["content_sha256"] = content_hash(adapter["hash_text"])
+        # A scan awaiting OCR has no text yet: its file's SHA-256 keeps it apart from other scans.
+        adapter["content_sha256"] = content_hash(adapter["hash_text"]) if adapter["hash_text"] else (
+            adapter["attachments"][0].sha256 if adapter["attachments"] else content_hash(""))
         return item

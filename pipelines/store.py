@@ -30,7 +30,7 @@ class StorePipeline:
                 title=adapter["title"], organ=adapter["organ"], report_year=adapter["report_year"],
                 report_year_source=adapter["report_year_source"], published=adapter["published"],
                 meta=adapter["meta"], portal=adapter["portal"], http_status=adapter["http_status"],
-                run_id=stats.get_value(RUN_ID))
+                run_id=stats.get_value(RUN_ID), attachments=tuple(adapter["attachments"]))
             adapter["outcome"] = self.archive.record(record).value
         count(stats, adapter["portal"], f"reports/{adapter['outcome']}")
         return item

@@ -3,6 +3,8 @@
 from storage.archive import (
     Archive,
     ArchiveError,
+    AttachmentRecord,
+    AttachmentView,
     Outcome,
     PortalSpec,
     ReportRecord,
@@ -18,6 +20,8 @@ __all__ = [
     "DEFAULT_DB_URL",
     "Archive",
     "ArchiveError",
+    "AttachmentRecord",
+    "AttachmentView",
     "Outcome",
     "PortalSpec",
     "ReportRecord",

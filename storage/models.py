@@ -10,7 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -43,6 +57,15 @@ class Portal(Base):
     level: Mapped[str | None] = mapped_column(String(40))
     cms: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # What the crawler last saw (migration 0002): None until crawled, then ok / challenged / gone /
+    # trapped / unreachable, with the evidence (status, challenge type, URL) behind it.
+    status: Mapped[str | None] = mapped_column(String(20))
+    status_evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    status_since: Mapped[dt.datetime | None]
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Report columns found from the homepage, so later runs go straight there: [{url, title, source, depth}]
+    discovered_columns: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    challenged_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     sightings: Mapped[list[Sighting]] = relationship(back_populates="portal")
 
@@ -51,6 +74,12 @@ class Report(Base):
     """One distinct report text with the metadata taken from the page that first carried it."""
 
     __tablename__ = "report"
+    # Substring search: pg_trgm GIN indexes on PostgreSQL (migration 0005); on SQLite FTS5 does that job,
+    # so there the same indexes are partial with WHERE 0, i.e. empty.
+    __table_args__ = tuple(
+        Index(f"ix_report_{name}_trgm", name, postgresql_using="gin", postgresql_ops={name: "gin_trgm_ops"},
+              sqlite_where=text("0"))
+        for name in ("title", "body"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -79,9 +108,30 @@ class Sighting(Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the URL answers 404/410 or a meta-refresh back to its column (migration 0003); the report
+    # stays archived, and the mark is cleared if the page comes back.
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(300))
 
     report: Mapped[Report] = relationship(back_populates="sightings")
     portal: Mapped[Portal | None] = relationship(back_populates="sightings")
+
+
+class ReportVersion(Base):
+    """One change of content at a URL (migration 0003): the text it carried before and after.
+
+    Reports are unique content, so an edited page yields a new report row; this row links the two,
+    which is what ``Archive.versions`` and ``Archive.diff`` walk.
+    """
+
+    __tablename__ = "report_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), index=True)
+    old_report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    new_report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class CrawlRun(Base):
@@ -102,3 +152,32 @@ class CrawlRun(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     pid: Mapped[int | None] = mapped_column(BigInteger)
     host: Mapped[str | None] = mapped_column(String(255))
+
+
+class Attachment(Base):
+    """A file a report was published as or with (migration 0004): PDF, DOCX, DOC/WPS, OFD or an image.
+
+    The bytes live in the content-addressed file store (storage/files.py) under ``sha256``, so text can be
+    extracted again later; ``status`` says what extraction made of them (pipelines.documents.Status).
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("report_id", "url", name="uq_attachment_report_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    file_name: Mapped[str] = mapped_column(String(500))
+    mime: Mapped[str | None] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    extractor: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    # Hash of the extracted text in the report's own hash form: equal to Report.content_sha256 when the file
+    # carries the same text as the page (one report, both sources kept).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -8,6 +8,7 @@ for write transactions (a deferred transaction that later upgrades to a write lo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Iterator
@@ -21,7 +22,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB_URL = "sqlite:///nianbao.db"
@@ -99,37 +99,45 @@ def _at_head(connection: Connection) -> bool:
     return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema upgrades between processes: an advisory lock on PostgreSQL, a lock file
+    beside the database on SQLite (Alembic commits between steps, so a transaction cannot hold it)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(741852)"))
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(741852)"))
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision(s); safe when several processes open a new archive at once.
 
     "heads", not "head": features developed side by side add migrations on parallel branches that
-    a merge revision later joins; every branch is applied either way.
-
-    The upgrade is serialised: on PostgreSQL by an advisory lock, on SQLite by running it in one
-    ``BEGIN IMMEDIATE`` transaction (SQLite DDL is transactional), so a second process waits, then
-    finds the schema current. Should a race still end in "already exists", the loser checks that
-    the winner reached the heads instead of failing.
+    a merge revision later joins; every branch is applied either way. A process that waited for the
+    lock finds the schema current and does nothing.
     """
     with engine.connect() as conn:
         if _at_head(conn):
             return
-    try:
-        with engine.connect() as plain:
-            conn = plain.execution_options(**{_WRITE: True})
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_lock(741852)"))
-                conn.commit()
-            try:
-                command.upgrade(_alembic_config(conn), "heads")
-                conn.commit()
-            finally:
-                if engine.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_unlock(741852)"))
-                    conn.commit()
-    except (OperationalError, ProgrammingError):
-        with engine.connect() as conn:
-            if not _at_head(conn):
-                raise
+    with _migration_lock(engine), engine.connect() as plain:
+        conn = plain.execution_options(**{_WRITE: True})
+        if not _at_head(conn):
+            command.upgrade(_alembic_config(conn), "heads")
+        conn.commit()
 
 
 @contextmanager

@@ -23,8 +23,10 @@ def test_trs_static_list_pingtan() -> None:
     r = response("fj_pingtan_zfxxgknb_list_index_trs_dongjing.html", "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/")
     proto = protocol_for(r)
     page = proto.parse(r)
-    assert proto.name == "trs"
+    assert proto.name == "trs_api"  # 动静结合: static first page, then POST /fjdzapp/search (cms-patterns.md §2.1)
     assert len(page.links) == 10
+    assert page.next_posts == (("https://www.pingtan.gov.cn/fjdzapp/search", (
+        ("channelid", "200210"), ("classsql", "chnlid=1813"), ("page", "2"), ("prepage", "10"))),)
     first = page.links[0]
     assert first.url == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202603/t20260313_105587.htm"
     assert first.title == "平潭综合实验区2025年度政府信息公开工作年度报告"

@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
+from crawler import health
 from crawler.cli.options import db_option
 from crawler.cli.summary import OUTCOMES, render, run_failure, summarise
-from crawler.demo import DemoServer, demo_portals
+from crawler.demo import DemoPortal, DemoServer, showcase_portals
 from crawler.runner import DEMO_OVERRIDES, run_crawl
 from storage import Archive, ArchiveError, PortalSpec
 
@@ -47,11 +48,15 @@ def crawl(db_url: str, portals: tuple[str, ...], url: str | None, settings: tupl
         raise click.ClickException(str(exc)) from None
 
 
-def register_demo(archive: Archive, copies: int) -> list[str]:
-    """Put the demo portals in the registry (updating them if present); returns their names."""
+def register_demo(archive: Archive, portals: list[DemoPortal]) -> list[str]:
+    """Put the demo portals in the registry (updating them if present); returns their names.
+
+    A ``homepage_only`` portal is registered without columns: the crawl has to discover them.
+    """
     names = []
-    for p in demo_portals(copies):
-        archive.add_portal(PortalSpec(name=p.name, homepage=p.homepage, column_urls=tuple(p.column_urls),
+    for p in portals:
+        columns = () if p.homepage_only else tuple(p.column_urls)
+        archive.add_portal(PortalSpec(name=p.name, homepage=p.homepage, column_urls=columns,
                                       display_name=p.display_name, region=p.region, region_code=p.region_code,
                                       level=p.level, cms=p.cms), replace=True)
         names.append(p.name)
@@ -66,12 +71,13 @@ def register_demo(archive: Archive, copies: int) -> list[str]:
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def demo(db_url: str, serve_only: bool, port: int, copies: int, verbose: bool) -> None:
     """Start the bundled demo portals on 127.0.0.1, crawl them into the archive, stop them."""
+    portals = showcase_portals(copies)
     try:
         archive = Archive(db_url)
-        names = register_demo(archive, copies)
+        names = register_demo(archive, portals)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
-    server = DemoServer(demo_portals(copies), port=port)
+    server = DemoServer(portals, port=port)
     proxy = server.start()
     try:
         if serve_only:
@@ -102,14 +108,18 @@ def _serve_forever(proxy: str, names: list[str], db_url: str) -> None:
 @db_option
 @click.option("--limit", default=20, show_default=True)
 def runs(db_url: str, limit: int) -> None:
-    """List crawl runs with their stats and finish reason."""
+    """List crawl runs with their stats and finish reason; flag portals that suddenly found no links or
+    whose error rate jumped since their previous run (zero new reports is normal and not flagged)."""
     archive = Archive(db_url)
     click.echo(f"{'id':>4}  {'started (UTC)':<19}  {'finish reason':<14} {'portals':>7} "
-               + " ".join(f"{o:>9}" for o in OUTCOMES) + f" {'skipped':>7} {'errors':>6}")
-    for run in archive.list_runs(limit):
+               + " ".join(f"{o:>9}" for o in OUTCOMES) + f" {'skipped':>7} {'errors':>6}  health")
+    listed = archive.list_runs(limit + 50)  # older runs give the last shown ones their "previous"
+    flagged = health.history(listed)
+    for run in listed[:limit]:
         rows = summarise(run)
         totals = {o: sum(s.outcomes[o] for s in rows) for o in OUTCOMES}
         reason = run.finish_reason or ("running" if run.finished_at is None else "?")
         click.echo(f"{run.id:>4}  {run.started_at:%Y-%m-%d %H:%M:%S}  {reason:<14} {len(run.portals):>7} "
                    + " ".join(f"{totals[o]:>9}" for o in OUTCOMES)
-                   + f" {sum(s.skipped for s in rows):>7} {len(run.errors):>6}")
+                   + f" {sum(s.skipped for s in rows):>7} {len(run.errors):>6}  "
+                   + ("; ".join(f"⚠ {h.portal}: {', '.join(h.flags)}" for h in flagged[run.id] if h.flags) or "ok"))

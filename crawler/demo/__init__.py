@@ -6,32 +6,42 @@ Three CMS families (TRS WCM, Hanweb jcms, an xxgk platform in GBK) on stable fak
 benchmark can check crawl results without the internet.
 """
 
+from crawler.demo.attachments import attachment_portals
 from crawler.demo.cli import main
 from crawler.demo.content import (
     DEMO_DOMAIN,
+    FAULT_CHALLENGE_412,
     FAULT_CHROME_ONLY,
     FAULT_COLUMN_404,
     FAULT_COLUMN_500,
     FAULT_EMPTY,
+    FAULT_GONE,
     FAULT_MALFORMED,
     DemoDocument,
     DemoPortal,
     broken_portals,
     demo_portals,
+    extra_portals,
 )
 from crawler.demo.server import DemoServer
+from crawler.demo.showcase import showcase_portals
 
 __all__ = [
     "DEMO_DOMAIN",
+    "FAULT_CHALLENGE_412",
     "FAULT_CHROME_ONLY",
     "FAULT_COLUMN_404",
     "FAULT_COLUMN_500",
     "FAULT_EMPTY",
+    "FAULT_GONE",
     "FAULT_MALFORMED",
     "DemoDocument",
     "DemoPortal",
     "DemoServer",
+    "attachment_portals",
     "broken_portals",
     "demo_portals",
+    "extra_portals",
     "main",
+    "showcase_portals",
 ]

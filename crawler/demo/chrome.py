@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from html import escape
 
 from crawler.demo.bodies import Block, Cell
-from crawler.demo.content import FAULT_CHROME_ONLY, FAULT_EMPTY, FAULT_MALFORMED, DemoDocument, DemoPortal
+from crawler.demo.content import FAULT_CHROME_ONLY, FAULT_EMPTY, FAULT_GONE, FAULT_MALFORMED, DemoDocument, DemoPortal
 
 COLUMN_NAME = "政府信息公开年报"
 _WEEKDAYS = "一二三四五六日"
@@ -222,6 +222,10 @@ def detail_response(portal: DemoPortal, doc: DemoDocument, render: Callable[[], 
     """Render a detail page, applying the document's injected fault (see content.FAULT_*)."""
     if doc.fault == FAULT_EMPTY:
         return Response(200, "text/html; charset=utf-8", b"", doc.published)
+    if doc.fault == FAULT_GONE:  # deleted: what TRS sites leave behind (cms-patterns.md §10)
+        html = (f'<html><head><meta http-equiv="refresh" content="0;url={portal.column_paths[0]}"></head>'
+                "<body></body></html>")
+        return Response(200, "text/html; charset=utf-8", html.encode())
     html = render()
     if doc.fault == FAULT_MALFORMED:
         # what a broken template plus a sloppy editor produce: unclosed <p>/<span>, stray </div>s, no </html>
@@ -255,3 +259,16 @@ def robots() -> Response:
 def last_modified_header(day: datetime.date) -> str:
     return format_datetime(datetime.datetime(day.year, day.month, day.day, 9, 30, tzinfo=datetime.UTC),
                            usegmt=True)
+
+
+# A 瑞数 (Ruishu) first answer as described in cms-patterns.md §10: HTTP 412, a tiny page whose inline
+# $_ts script computes a cookie and reloads.  The script here only imitates its shape.
+_CHALLENGE_412 = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Type"
+content="text/html; charset=utf-8"><script type="text/javascript">$_ts=window['$_ts'];if(!$_ts)$_ts={};
+$_ts.nsd=58712;$_ts.cd="qEcqrrAlqGxErqqqqGW9rGVlEsVDqq";</script>
+<script type="text/javascript" r='m'>/* cookie computed here, then */ location.reload();</script>
+</head><body></body></html>"""
+
+
+def challenge_412() -> Response:
+    return Response(412, "text/html; charset=utf-8", _CHALLENGE_412.encode())

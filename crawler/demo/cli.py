@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from crawler.demo.content import demo_portals
 from crawler.demo.server import DemoServer
+from crawler.demo.showcase import showcase_portals
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -15,7 +15,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="proxy port (default: any free port)")
     parser.add_argument("--copies", type=int, default=1, help="clone the base portals N times (benchmark)")
     args = parser.parse_args(argv)
-    portals = demo_portals(args.copies)
+    portals = showcase_portals(args.copies)
     server = DemoServer(portals, port=args.port)
     proxy = server.start()
     print(f"nianbao demo proxy: {proxy}  ({len(portals)} portals; index at {proxy}/)")

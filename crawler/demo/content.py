@@ -35,6 +35,8 @@ FAULT_CHROME_ONLY = "chrome-only"  # navigation and footer, no article text
 # DemoPortal.fault values
 FAULT_COLUMN_500 = "column-500"
 FAULT_COLUMN_404 = "column-404"
+FAULT_GONE = "gone"  # document deleted: a tiny 200 page that meta-refreshes to its column (cms-patterns.md §10)
+FAULT_CHALLENGE_412 = "challenge-412"  # portal behind 瑞数: every page answers 412 with a $_ts cookie script
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class DemoDocument:
     @property
     def expect_archived(self) -> bool:
         """Whether a correct crawler stores this document (empty and chrome-only pages have no text)."""
-        return self.fault not in (FAULT_EMPTY, FAULT_CHROME_ONLY)
+        return self.fault not in (FAULT_EMPTY, FAULT_CHROME_ONLY, FAULT_GONE)
 
     def url_of(self, host: str) -> str:
         """Absolute URL of the first (canonical) path on ``host``."""
@@ -85,6 +87,7 @@ class DemoPortal:
     documents: tuple[DemoDocument, ...]
     site_code: str = ""  # 网站标识码 / meta SiteIDCode
     fault: str = ""
+    homepage_only: bool = False  # registered by its homepage alone: the crawler must discover the column
 
     @property
     def homepage(self) -> str:
@@ -261,7 +264,7 @@ def _assign_paths(cms: str, columns: tuple[str, ...], entries: list[_Entry]) -> 
     out: list[tuple[str, tuple[str, ...]]] = [("", ())] * len(entries)
     for rank, index in enumerate(order):
         entry, day = entries[index], entries[index].published
-        if cms == "trs":
+        if cms in ("trs", "trs_api"):
             doc_id = 1001 + rank * 37
             paths = [_trs_path(columns[1] if entry.sub_column else columns[0], day, doc_id)]
             if entry.also_sub_column:
@@ -277,7 +280,8 @@ def _assign_paths(cms: str, columns: tuple[str, ...], entries: list[_Entry]) -> 
 
 
 def _build(name: str, display: str, cms: str, region: str, code: str, level: str, encoding: str,
-           columns: tuple[str, ...], entries: list[_Entry], site_code: str, fault: str = "") -> DemoPortal:
+           columns: tuple[str, ...], entries: list[_Entry], site_code: str, fault: str = "",
+           homepage_only: bool = False) -> DemoPortal:
     documents = []
     for entry, (doc_id, paths) in zip(entries, _assign_paths(cms, columns, entries), strict=True):
         rng = random.Random(entry.rng_key or f"{name}:{entry.title}")
@@ -292,7 +296,8 @@ def _build(name: str, display: str, cms: str, region: str, code: str, level: str
         ))
     return DemoPortal(name=name, display_name=display, host=f"www.{name}.{DEMO_DOMAIN}", cms=cms,
                       region=region, region_code=code, level=level, encoding=encoding,
-                      column_paths=columns, documents=tuple(documents), site_code=site_code, fault=fault)
+                      column_paths=columns, documents=tuple(documents), site_code=site_code, fault=fault,
+                      homepage_only=homepage_only)
 
 
 def _base_portals() -> list[DemoPortal]:
@@ -337,4 +342,46 @@ def broken_portals() -> list[DemoPortal]:
         _build("broken-500", "示范县人民政府", *common, [], "9999990001", FAULT_COLUMN_500),
         _build("broken-404", "示范县人民政府", *common, [], "9999990002", FAULT_COLUMN_404),
         _build("flaky", "示范县人民政府", *common, _flaky(), "9999990003"),
+    ]
+
+
+def _taonan() -> list[_Entry]:
+    gov, office = "洮南市人民政府", "洮南市人民政府办公室"
+    return [
+        _report("洮南市2016年政府信息公开工作年度报告", gov, "2017-02-10", 2016),
+        _report("洮南市2017年度政府信息公开工作年度报告", gov, "2018-01-30", 2017),
+        _report("洮南市团结街道2018年政府信息公开工作年度报告", "洮南市团结街道办事处", "2019-02-20", 2018),
+        _report("洮南市2019年政府信息公开工作年度报告", gov, "2020-01-22", 2019),
+        _report("洮南市2020年政府信息公开工作年度报告", gov, "2021-01-26", 2020),
+        _report("洮南市瓦房镇2021年政府信息公开工作年度报告", "洮南市瓦房镇人民政府", "2022-02-14", 2021),
+        _report("洮南市2022年度政府信息公开工作年度报告", gov, "2023-01-19", 2022),
+        _report("洮南市2023年政府信息公开工作年度报告", gov, "2024-01-23", 2023),
+        _report("洮南市2024年政府信息公开工作年度报告", gov, "2025-01-21", 2024),
+        _report("洮南市光明街道2021年政府信息公开工作年度报告", "洮南市光明街道办事处", "2022-01-28", 2021,
+                fault=FAULT_GONE),
+        _other("other", "洮南市2020年政务公开工作要点", office, "2020-04-08",
+               lambda rng: bodies.work_points(rng, "洮南市", 2020)),
+        _other("related", "图解：洮南市2023年政府信息公开工作年度报告", office, "2024-01-24",
+               lambda rng: bodies.infographic(rng, "洮南市", 2023)),
+    ]
+
+
+def _tongyu() -> list[_Entry]:
+    gov = "通榆县人民政府"
+    return [_report(f"通榆县{year}年政府信息公开工作年度报告", gov, f"{year + 1}-01-20", year) for year in (2022, 2023)]
+
+
+def extra_portals() -> list[DemoPortal]:
+    """Portals for discovery and hostile-site handling, kept out of :func:`demo_portals`; served by ``nianbao demo``.
+
+    ``taonan`` is registered by its homepage alone (the crawler must discover its 年报 column), lists
+    through a TRS search API (first page static, then ``POST /fjdzapp/search``) and has one deleted
+    report whose page meta-refreshes to the column; ``tongyu`` sits behind a 瑞数-style challenge that
+    answers 412 to every plain request, so nothing of it can be archived.
+    """
+    return [
+        _build("taonan", "洮南市人民政府", "trs_api", "吉林省白城市洮南市", "220881", "county", "utf-8",
+               ("/zwgk/zfxxgk/zfxxgknb/",), _taonan(), "2208810001", homepage_only=True),
+        _build("tongyu", "通榆县人民政府", "trs", "吉林省白城市通榆县", "220822", "county", "utf-8",
+               ("/zwgk/zfxxgknb/",), _tongyu(), "2208220001", FAULT_CHALLENGE_412),
     ]

@@ -15,16 +15,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.demo import chrome, hanweb, trs, xxgk
+from crawler.demo import attachments, chrome, conditional, hanweb, trs, trsapi, xxgk
 from crawler.demo.chrome import Response, Route
-from crawler.demo.content import FAULT_COLUMN_404, FAULT_COLUMN_500, DemoPortal
+from crawler.demo.content import FAULT_CHALLENGE_412, FAULT_COLUMN_404, FAULT_COLUMN_500, DemoPortal
 
-_RENDERERS = {"trs": trs.routes, "hanweb": hanweb.routes, "xxgk": xxgk.routes}
+_RENDERERS = {"trs": trs.routes, "hanweb": hanweb.routes, "xxgk": xxgk.routes, "trs_api": trsapi.routes}
 
 
 def site_routes(portal: DemoPortal) -> dict[str, Route]:
     """All paths of one portal: homepage, robots.txt, the CMS pages, with column faults applied."""
     table = _RENDERERS[portal.cms](portal)
+    table.update(attachments.routes(portal))  # files and the pages linking them (attachments portal only)
     table["/"] = lambda _q: chrome.homepage(portal)
     table["/robots.txt"] = lambda _q: chrome.robots()
     column_pages = {p for c in portal.column_paths for p in (c, c + "index.html" if c.endswith("/") else c)}
@@ -33,6 +34,9 @@ def site_routes(portal: DemoPortal) -> dict[str, Route]:
             table.pop(path, None)
         elif portal.fault == FAULT_COLUMN_500:
             table[path] = lambda _q: chrome.error_page(500, "Internal Server Error")
+    if portal.fault == FAULT_CHALLENGE_412:  # 瑞数: every page but robots.txt is a challenge
+        table = {path: (route if path == "/robots.txt" else lambda _q: chrome.challenge_412())
+                 for path, route in table.items()}
     return table
 
 
@@ -46,6 +50,7 @@ class DemoServer:
     def __init__(self, portals: Sequence[DemoPortal], port: int = 0) -> None:
         self.portals = {p.host: p for p in portals}
         self.requests: list[tuple[str, str, int]] = []
+        self.overrides: dict[str, Response] = {}  # "host/path" → fixed answer (see set_portals)
         self.proxy_url = ""
         self._port = port
         self._routes: dict[str, dict[str, Route]] = {}
@@ -85,10 +90,27 @@ class DemoServer:
         if self._thread is not None:
             self._thread.join()
 
-    def respond(self, host: str, target: str) -> Response:
-        """Resolve ``host`` + ``target`` (path with query) to a response; also logs the request."""
+    def set_portals(self, portals: Sequence[DemoPortal], overrides: dict[str, Response] | None = None) -> None:
+        """Swap what the portals publish while serving (crawler/demo/changes.py: new, edited, withdrawn reports).
+
+        ``overrides`` maps ``host + path`` to a fixed answer, e.g. the tombstone a CMS leaves where a
+        document was deleted.
+        """
+        with self._lock:
+            self.portals = {p.host: p for p in portals}
+            self.overrides = dict(overrides or {})
+            self._routes.clear()
+
+    def respond(self, host: str, target: str, if_none_match: str | None = None,
+                if_modified_since: str | None = None) -> Response:
+        """Resolve ``host`` + ``target`` (path with query) to a response; also logs the request.
+
+        With validators from an earlier answer (see :func:`etag`) an unchanged page answers 304.
+        """
         portal = self.portals.get(host)
-        if portal is None:
+        if f"{host}{target}" in self.overrides:
+            response = self.overrides[f"{host}{target}"]
+        elif portal is None:
             own = urlsplit(self.proxy_url).netloc
             response = (_index(self.portals.values()) if host in (own, own.split(":")[0], "localhost")
                         else chrome.error_page(502, f"Bad Gateway: unknown host {host}"))
@@ -98,9 +120,17 @@ class DemoServer:
             path, _, query = target.partition("?")
             route = table.get(path)
             response = route(dict(parse_qsl(query))) if route else chrome.not_found()
+            if response.status == 200 and conditional.is_fresh(response, conditional.etag(portal, target),
+                                                               if_none_match, if_modified_since):
+                response = conditional.not_modified(response)
         with self._lock:
             self.requests.append((host, target, response.status))
         return response
+
+    def etag(self, host: str, target: str) -> str | None:
+        """The ETag of a portal page (None for hosts that are not portals, and for fixed overrides)."""
+        portal = self.portals.get(host)
+        return None if portal is None or f"{host}{target}" in self.overrides else conditional.etag(portal, target)
 
 
 def _index(portals: Iterable[DemoPortal]) -> Response:
@@ -128,6 +158,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(send_body=False)
 
+    def do_POST(self) -> None:
+        """Form POSTs (TRS search APIs): the url-encoded body is read as more query parameters."""
+        form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        if form:
+            self.path += ("&" if "?" in self.path else "?") + form
+        self._answer(send_body=True)
+
     def _answer(self, send_body: bool) -> None:
         if self.path.startswith(("http://", "https://")):  # absolute-form: proxy request
             parts = urlsplit(self.path)
@@ -136,10 +173,14 @@ class _Handler(BaseHTTPRequestHandler):
             host, target = self.headers.get("Host", "").lower(), self.path
             if host.split(":")[0] in self.demo.portals:
                 host = host.split(":")[0]
-        response = self.demo.respond(host.lower(), target)
+        response = self.demo.respond(host.lower(), target, self.headers.get("If-None-Match"),
+                                     self.headers.get("If-Modified-Since"))
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
+        tag = self.demo.etag(host.lower(), target) if response.status in (200, 304) else None
+        if tag:
+            self.send_header("ETag", tag)
         if response.last_modified is not None:
             self.send_header("Last-Modified", chrome.last_modified_header(response.last_modified))
         self.send_header("Cache-Control", "no-cache")

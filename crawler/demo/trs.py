@@ -16,7 +16,8 @@ from crawler.demo.chrome import Route, a, t
 from crawler.demo.content import DemoDocument, DemoPortal
 
 PAGE_SIZE = 6
-_DETAIL = re.compile(r"\d{6}/t\d{8}_\d+\.html")
+# Detail pages, and reports published only as a file (``P0….pdf``, crawler/demo/attachments.py).
+_DETAIL = re.compile(r"\d{6}/(?:t\d{8}_\d+\.html|P0\d+\.(?:pdf|docx))")
 
 # In the style of www.shanxi.gov.cn's template (fixtures/realpages/shanxi_gov_trs_detail_createPageHTML.html)
 CREATE_PAGE_HTML = """function createPageHTML(_nPageCount,_nCurrIndex,_sPageName,_sPageExt){
@@ -90,7 +91,7 @@ def _list_page(portal: DemoPortal, column: str, listing: list[tuple[str, DemoDoc
     return chrome.page(portal, f"{chrome.COLUMN_NAME}_{portal.display_name}", main)
 
 
-def _detail_page(portal: DemoPortal, path: str, doc: DemoDocument,
+def detail_page(portal: DemoPortal, path: str, doc: DemoDocument,
                  prev: DemoDocument | None, nxt: DemoDocument | None) -> str:
     column = column_of(portal, path) or portal.column_paths[0]
     stem = path.rsplit("/", 1)[1].removesuffix(".html")
@@ -127,6 +128,6 @@ def routes(portal: DemoPortal) -> dict[str, Route]:
 
             def detail(_q: chrome.Query, path: str = path, doc: DemoDocument = doc,
                        prev: DemoDocument | None = prev, nxt: DemoDocument | None = nxt) -> chrome.Response:
-                return chrome.detail_response(portal, doc, lambda: _detail_page(portal, path, doc, prev, nxt))
+                return chrome.detail_response(portal, doc, lambda: detail_page(portal, path, doc, prev, nxt))
             table[path] = detail
     return table

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from scrapy.http import TextResponse
 
-from crawler.lists import generic, hanweb, trs, xxgk
+from crawler.lists import generic, hanweb, trs, trs_api, ucap, xxgk
 from crawler.lists.base import ListLink, ListPage
 
 
@@ -24,8 +24,10 @@ class ListProtocol:
 
 PROTOCOLS: tuple[ListProtocol, ...] = (
     ListProtocol("hanweb", hanweb.detect, hanweb.parse),
+    ListProtocol("trs_api", trs_api.detect, trs_api.parse),
     ListProtocol("xxgk", xxgk.detect, xxgk.parse),
     ListProtocol("trs", trs.detect, trs.parse),
+    ListProtocol("ucap", ucap.detect, ucap.parse),
     ListProtocol("generic", generic.detect, generic.parse),
 )
 

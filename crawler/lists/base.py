@@ -26,10 +26,14 @@ class ListLink:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+Form = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ListPage:
     links: tuple[ListLink, ...]
     next_urls: tuple[str, ...] = ()
+    next_posts: tuple[tuple[str, Form], ...] = ()  # further pages behind a POST list API: (url, form fields)
 
 
 def clean_title(text: str) -> str:

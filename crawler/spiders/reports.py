@@ -8,22 +8,27 @@ classifies as an annual report are followed; the rest are counted as skipped.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler import discovery
 from crawler.classify import Kind, classify_title
+from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse
 from crawler.items import ReportItem
 from crawler.lists import ListLink, protocol_for
 from crawler.middlewares import DEMO_SUFFIX
-from crawler.runs import count, record_error
+from crawler.runs import count, portal_counters, record_error
+from pipelines.attachments import document_links
+from pipelines.documents import file_name, is_document, magic, sniff
 from storage import Archive, ArchiveError, PortalSpec
 
 NO_CACHE = {"Cache-Control": "no-cache"}  # list pages must never come from a stale cache
@@ -46,32 +51,57 @@ def describe_failure(failure: Failure) -> str:
 
 
 class ReportsSpider(scrapy.Spider):
+    """Registry portals → (discovery from the homepage →) report columns → list pages → report pages.
+
+    ``-a discover=1`` rediscovers columns from homepages; ``-a discover=only`` discovers and records
+    them without crawling the lists (``nianbao portals discover``).
+    """
+
     name = "reports"
 
-    def __init__(self, portal: str | None = None, url: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, portal: str | None = None, url: str | None = None, discover: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.portal_arg = portal
         self.url_arg = url
-        self.targets: list[tuple[PortalSpec | None, str]] = []
+        self.discover_arg = discover or ""
+        self.targets: list[tuple[PortalSpec | None, str]] = []  # (portal, column or homepage URL)
+        self.discover_from: set[str] = set()  # target URLs to run discovery from (homepages)
+        self.paused: list[str] = []
         self._listed: set[str] = set()
         self._pages_per_column: dict[str, int] = {}
+        self._found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # portal → column URL → finding
+        self._evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)  # portal → hostile answers
 
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> ReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.targets = spider.plan(Archive(crawler.settings["NIANBAO_DB"]))
+        spider.archive = Archive(crawler.settings["NIANBAO_DB"])
+        spider.targets = spider.plan(spider.archive)
         return spider
 
     @property
     def portal_names(self) -> list[str]:
         return list(dict.fromkeys(p.name for p, _ in self.targets if p))
 
+    @property
+    def discover_only(self) -> bool:
+        return self.discover_arg == "only"
+
     def plan(self, archive: Archive) -> list[tuple[PortalSpec | None, str]]:
-        """(portal, column URL) pairs to start from; raises ArchiveError for unknown portals."""
+        """Where to start; raises ArchiveError for unknown portals.
+
+        A portal's own column URLs win, then the columns discovery recorded for it, then discovery from
+        its homepage.  A full crawl skips (backs off from) portals challenged in the last
+        ``NIANBAO_CHALLENGED_RUNS_PAUSE`` runs; naming the portal crawls it anyway.
+        """
         if self.url_arg:
             host = urlsplit(self.url_arg).hostname
-            owner = next((p for p in archive.list_portals()
-                          if any(urlsplit(u).hostname == host for u in (p.homepage or "", *p.column_urls))), None)
+            owner = archive.get_portal(self.portal_arg) if self.portal_arg else next(
+                (p for p in archive.list_portals()
+                 if any(urlsplit(u).hostname == host for u in (p.homepage or "", *p.column_urls))), None)
+            if self.discover_arg:
+                self.discover_from.add(self.url_arg)
             return [(owner, self.url_arg)]
         if self.portal_arg:
             portals = []
@@ -82,65 +112,205 @@ class ReportsSpider(scrapy.Spider):
                 portals.append(spec)
         else:
             portals = archive.list_portals()
-        # Columns are required until discovery from homepages lands; a homepage-only portal is
-        # crawled at its homepage with the generic list protocol.
-        return [(p, url) for p in portals for url in (p.column_urls or (p.homepage or "",)) if url]
+        healths = archive.portal_healths()
+        pause = self.settings.getint("NIANBAO_CHALLENGED_RUNS_PAUSE", 3)
+        targets: list[tuple[PortalSpec | None, str]] = []
+        for p in portals:
+            health = healths.get(p.name)
+            if (not self.portal_arg and health and health.status == CHALLENGED
+                    and health.challenged_runs >= pause):
+                self.paused.append(p.name)
+                continue
+            columns = p.column_urls or (health.discovered_urls if health else ())
+            if p.homepage and (self.discover_arg or not columns):
+                targets.append((p, p.homepage))
+                self.discover_from.add(p.homepage)
+            else:
+                targets.extend((p, url) for url in columns)
+        return targets
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        assert self.crawler.stats is not None
+        if self.paused:  # backed off: challenged in too many consecutive runs (see `nianbao portals list`)
+            count(self.crawler.stats, None, "portals_paused_challenged", len(self.paused))
         for portal, url in self.targets:
-            yield self._list_request(url, portal, column=url)
+            self._listed.add(url)
+            if url in self.discover_from:
+                yield self._discovery_request(url, portal, depth=0)
+            else:
+                yield self._list_request(url, portal, column=url)
 
-    def _list_request(self, url: str, portal: PortalSpec | None, column: str) -> scrapy.Request:
+    def _list_request(self, url: str, portal: PortalSpec | None, column: str, depth: int = 0) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_list, errback=self.on_error, headers=NO_CACHE,
-                              cb_kwargs={"portal": portal, "column": column}, meta={"stage": "list"})
+                              cb_kwargs={"portal": portal, "column": column, "depth": depth}, meta={"stage": "list"})
 
-    def parse_list(self, response: Response, portal: PortalSpec | None, column: str) -> Iterator[Any]:
+    def _discovery_request(self, url: str, portal: PortalSpec | None, depth: int) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_discovery, errback=self.on_error, headers=NO_CACHE,
+                              cb_kwargs={"portal": portal, "depth": depth},
+                              meta={"stage": "discover" if depth else "homepage"})
+
+    def _readable(self, response: Response, portal: str | None, stage: str) -> bool:
+        """Only HTML/text answers with a success status are parsed; anything else is an error."""
+        assert self.crawler.stats is not None
+        if not isinstance(response, TextResponse):
+            record_error(self.crawler.stats, portal, response.url,
+                         f"not an HTML page ({response.headers.get('Content-Type', b'').decode()!r})", stage)
+            return False
+        if response.status >= 400:
+            record_error(self.crawler.stats, portal, response.url, f"HTTP {response.status}", stage)
+            return False
+        return True
+
+    def parse_discovery(self, response: Response, portal: PortalSpec | None, depth: int) -> Iterator[Any]:
+        """A homepage or hub page: report columns found are crawled (or only recorded); hubs followed."""
+        name = portal.name if portal else None
+        if not self._readable(response, name, "discover"):
+            return
+        assert isinstance(response, TextResponse) and self.crawler.stats is not None
+        count(self.crawler.stats, name, "discovery/pages")
+        home = (portal.homepage if portal and portal.homepage else None) or response.url
+        found = discovery.scan(response.selector, response.url, home)
+        yield from self._follow_columns(found.columns, portal, depth, response.url)
+        if depth < self.settings.getint("NIANBAO_DISCOVERY_DEPTH", 2):
+            for hub in found.hubs:
+                if hub not in self._listed:
+                    self._listed.add(hub)
+                    yield self._discovery_request(hub, portal, depth + 1)
+
+    def _follow_columns(self, columns: tuple[discovery.Found, ...], portal: PortalSpec | None, depth: int,
+                        via: str) -> Iterator[scrapy.Request]:
+        """Remember each new column for the portal and crawl it (in discover-only mode: scan it for sub-columns)."""
+        name = portal.name if portal else None
+        assert self.crawler.stats is not None
+        for found in columns:
+            if found.url in self._found[name or ""]:
+                continue
+            self._found[name or ""][found.url] = {"url": found.url, "title": found.title, "source": found.source,
+                                                  "depth": depth, "via": via}
+            count(self.crawler.stats, name, "discovery/columns")
+            if found.url in self._listed or depth > self.settings.getint("NIANBAO_DISCOVERY_DEPTH", 2) + 1:
+                continue
+            self._listed.add(found.url)
+            yield (self._discovery_request(found.url, portal, depth + 1) if self.discover_only
+                   else self._list_request(found.url, portal, column=found.url, depth=depth + 1))
+
+    def parse_list(self, response: Response, portal: PortalSpec | None, column: str, depth: int = 0) -> Iterator[Any]:
         name = portal.name if portal else None
         stats = self.crawler.stats
         assert stats is not None
-        if not isinstance(response, TextResponse):
-            record_error(stats, name, response.url, "list page is not text/HTML", "list")
+        if not self._readable(response, name, "list"):
             return
+        assert isinstance(response, TextResponse)
         count(stats, name, "list_pages")
         protocol = protocol_for(response, portal.cms if portal else None)
         stats.inc_value(f"nianbao/list_protocol/{protocol.name}")
         page = protocol.parse(response)
-        for link in page.links:
+        reports: list[str] = []
+        html = response.selector.type == "html"  # a list API may answer JSON: no documents, no sub-columns there
+        for link in (*page.links, *(document_links(response, page.links) if html else ())):  # + P0….pdf entries
             if link.url in self._listed:
                 continue
             self._listed.add(link.url)
             kind = classify_title(link.title)
             count(stats, name, f"links/{kind.value}")
             if kind is Kind.REPORT:
+                reports.append(link.url)
                 yield scrapy.Request(link.url, callback=self.parse_report, errback=self.on_error,
                                      cb_kwargs={"portal": portal, "link": link}, meta={"stage": "report"})
+        if html:  # sub-columns (部门/乡镇/街道年报, per-year folders) linked from the column's own pages
+            yield from self._follow_columns(discovery.scan(response.selector, response.url, response.url).columns,
+                                            portal, depth, response.url)
+        if self.settings.getbool("NIANBAO_STOP_AT_SEEN_PAGE") and not set(reports) - self.archive.known_urls(reports):
+            count(stats, name, "list_pages_stopped_seen")  # newest first: nothing unseen here, nothing further
+            return
+        yield from self._next_pages(page, response, portal, column)
+
+    def _next_pages(self, page: Any, response: TextResponse, portal: PortalSpec | None,
+                    column: str) -> Iterator[scrapy.Request]:
+        """Further list pages (GET links and POST list-API pages), at most NIANBAO_MAX_LIST_PAGES per column."""
+        name = portal.name if portal else None
+        assert self.crawler.stats is not None
         limit = self.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
-        for next_url in page.next_urls:
+        nexts = [(url, None) for url in page.next_urls] + [(url, dict(form)) for url, form in page.next_posts]
+        for url, form in nexts:
+            key = f"{url}?{urlencode(form)}" if form else url
+            if key in self._listed:
+                continue
             followed = self._pages_per_column.get(column, 1)
             if followed >= limit:
-                count(stats, name, "list_pages_capped")
-                break
-            if next_url not in self._listed:
-                self._listed.add(next_url)
-                self._pages_per_column[column] = followed + 1
-                yield self._list_request(next_url, portal, column)
+                count(self.crawler.stats, name, "list_pages_capped")
+                self._note(name, {"kind": TRAPPED, "detail": f"more than {limit} list pages (pagination trap?)",
+                                  "url": column, "status": response.status})
+                return
+            self._listed.add(key)
+            self._pages_per_column[column] = followed + 1
+            if form is None:
+                yield self._list_request(url, portal, column)
+            else:
+                yield scrapy.FormRequest(url, formdata=form, callback=self.parse_list, errback=self.on_error,
+                                         headers=NO_CACHE, cb_kwargs={"portal": portal, "column": column},
+                                         meta={"stage": "list"})
 
     def parse_report(self, response: Response, portal: PortalSpec | None, link: ListLink) -> Iterator[ReportItem]:
         name = portal.name if portal else None
-        if not isinstance(response, TextResponse):
-            assert self.crawler.stats is not None
-            record_error(self.crawler.stats, name, response.url,
-                         f"not an HTML page ({response.headers.get('Content-Type', b'').decode()!r})", "report")
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        # A report published as a file (PDF, DOCX…), whatever Content-Type it came with: pipelines/attachments.
+        if response.status < 400 and (magic(response.body) or (
+                not isinstance(response, TextResponse) and is_document(response.body, file_name(response.url)))):
+            yield ReportItem(url=response.url, html="", portal=name, http_status=response.status,
+                             list_title=link.title, list_date=link.date, document=response.body,
+                             content_type=content_type)
             return
+        if not isinstance(response, TextResponse) and sniff(response.body) == "html":  # HTML served as a file
+            response = HtmlResponse(response.url, status=response.status, headers=response.headers,
+                                    body=response.body, request=response.request)
+        if not self._readable(response, name, "report"):
+            return
+        assert isinstance(response, TextResponse)
         yield ReportItem(url=response.url, html=response.text, portal=name, http_status=response.status,
                          list_title=link.title, list_date=link.date)
+
+    def _note(self, portal: str | None, evidence: dict[str, Any]) -> None:
+        if portal and evidence not in self._evidence[portal]:
+            self._evidence[portal].append(evidence)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         portal: PortalSpec | None = request.cb_kwargs.get("portal")
+        name = portal.name if portal else None
+        stage = request.meta.get("stage", "list")
         assert self.crawler.stats is not None
-        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError):
-            count(self.crawler.stats, portal.name if portal else None, "ignored")  # robots.txt and the like
+        if failure.check(HostileResponse):
+            hostile: HostileResponse = failure.value
+            if hostile.status is not None:  # None: not even asked (backed off)
+                self._note(name, hostile.evidence())
+            if stage in ("list", "homepage"):  # a challenged column is the portal's failure; a gone report is not
+                record_error(self.crawler.stats, name, request.url, str(hostile), stage)
             return
-        record_error(self.crawler.stats, portal.name if portal else None, request.url,
-                     describe_failure(failure), request.meta.get("stage", "list"))
+        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError):
+            count(self.crawler.stats, name, "ignored")  # robots.txt and the like
+            return
+        if stage == "discover":  # a hub page that does not answer is not the portal's failure
+            count(self.crawler.stats, name, "discovery/errors")
+            return
+        record_error(self.crawler.stats, name, request.url, describe_failure(failure), stage)
+
+    def closed(self, reason: str) -> None:
+        """Record per portal what this run saw (status + evidence) and the columns discovery found."""
+        if reason != "finished" or self.crawler.stats is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        discovering = {p.name for p, url in self.targets if p and url in self.discover_from}
+        for name in self.portal_names:
+            if name in discovering and self._found[name]:
+                self.archive.record_discovery(name, list(self._found[name].values()))
+            if self.discover_only:
+                continue
+            counters, evidence = portal_counters(stats, name), self._evidence[name]
+            kinds = {e["kind"] for e in evidence}
+            if counters.get("list_pages", 0):
+                status = TRAPPED if TRAPPED in kinds else "ok"
+            else:
+                status = next((k for k in (CHALLENGED, GONE, TRAPPED) if k in kinds), None) or (
+                    "unreachable" if counters.get("errors") else "no_column")
+            self.archive.set_portal_status(name, status, evidence)

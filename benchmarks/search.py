@@ -1,0 +1,235 @@
+"""Search latency and export throughput on a synthetic archive of report-sized texts, SQLite and PostgreSQL.
+
+Builds N reports (default 100,000) from the seed texts' paragraphs, varied: each report gets its own
+place name, year and organ, ~20 paragraphs drawn from the seeds with every number changed, on one of
+300 portals in 10 provinces at county and street level. Then times ``Archive.query.search`` (limit
+20, newest first) for 2-, 3- and 6-character queries cut from the seed texts, without and with filters
+(``year`` + a region code prefix), and prints p50/p95. Baseline, in the same run: the same search
+as a plain ``LIKE`` scan without any index (what 0001 did on PostgreSQL and what SQLite does for
+2-character terms), on a few queries. Export: ``Archive.export`` of one report year, rows/s.
+
+Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL]
+(PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from storage import Archive, PortalSpec
+from storage.models import Portal, Report, Sighting
+from storage.query import Filters, Query
+from storage.session import dispose_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "crawler" / "demo" / "seeds").glob("*.txt"))
+PROVINCES = [("辽宁省", "21"), ("吉林省", "22"), ("黑龙江省", "23"), ("江苏省", "32"), ("浙江省", "33"),
+             ("福建省", "35"), ("山东省", "37"), ("河南省", "41"), ("湖北省", "42"), ("四川省", "51")]
+SYLLABLES = "安宁平和兴隆丰泰华新长永定清河山城东西南北阳明光远昌盛德顺天福江海云松"
+BATCH = 2000
+QUERIES_PER_KIND = 20
+
+
+def _place(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(2))
+
+
+def portals(rng: random.Random) -> list[PortalSpec]:
+    out = []
+    for i in range(300):
+        province, code = PROVINCES[i % len(PROVINCES)]
+        county = _place(rng) + rng.choice("县区市")
+        street = i % 3 == 2
+        name = county + (_place(rng) + "街道" if street else "")
+        out.append(PortalSpec(name=f"p{i:03d}", homepage=f"http://p{i:03d}.bench.test/", region=province + name,
+                              region_code=f"{code}{i:04d}" + ("001" if street else ""),
+                              level="street" if street else "county"))
+    return out
+
+
+def reports(n: int, specs: list[PortalSpec], rng: random.Random) -> Iterator[dict[str, Any]]:
+    """Report rows (plus the portal index they are seen on), each text varied from the seeds."""
+    paragraphs = [p for f in SEEDS for p in f.read_text(encoding="utf-8").splitlines() if p.strip()]
+    now = dt.datetime.now(dt.UTC)
+    for i in range(n):
+        portal = rng.randrange(len(specs))
+        place = specs[portal].region.removeprefix(next(p for p, _ in PROVINCES if specs[portal].region.startswith(p)))
+        year = rng.randint(2008, 2024)
+        body_parts = [f"{place}{year}年政府信息公开工作年度报告。本报告由{place}人民政府办公室编制。"]
+        for p in rng.sample(paragraphs, 20):
+            body_parts.append(re.sub(r"\d+", lambda m: str(rng.randint(0, 10 ** len(m.group(0)))), p))
+        body = "\n".join(body_parts)
+        yield {"content_sha256": hashlib.sha256(f"{i}:{body}".encode()).hexdigest(),
+               "title": f"{place}{year}年政府信息公开工作年度报告", "organ": f"{place}人民政府办公室",
+               "report_year": year, "report_year_source": "title", "body": body, "meta": {},
+               "published": dt.date(year + 1, rng.randint(1, 3), rng.randint(1, 28)), "first_seen": now,
+               "_portal": portal}
+
+
+def build(url: str, n: int) -> tuple[Archive, float, int]:
+    """Fill an empty archive; returns it, the seconds it took and the characters of text stored."""
+    rng = random.Random(7)
+    archive = Archive(url)
+    specs = portals(rng)
+    for spec in specs:
+        archive.add_portal(spec)
+    started, chars = time.perf_counter(), 0
+    with archive.engine.begin() as conn:
+        if archive.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA cache_size = -500000")  # 500 MB: FTS5 merges its segments in memory
+        portal_ids = dict(conn.execute(select(Portal.name, Portal.id)).all())
+        batch: list[dict[str, Any]] = []
+        for row in reports(n, specs, rng):
+            batch.append(row)
+            if len(batch) == BATCH:
+                chars += _insert(conn, batch, specs, portal_ids)
+                batch = []
+        if batch:
+            chars += _insert(conn, batch, specs, portal_ids)
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return archive, time.perf_counter() - started, chars
+
+
+def _insert(conn: Any, batch: list[dict[str, Any]], specs: list[PortalSpec], portal_ids: dict[str, int]) -> int:
+    portals_of = [row.pop("_portal") for row in batch]
+    ids = conn.execute(insert(Report).returning(Report.id, sort_by_parameter_order=True), batch).scalars().all()
+    now = batch[0]["first_seen"]
+    conn.execute(insert(Sighting), [
+        {"url": f"http://{specs[p].name}.bench.test/{rid}.html", "report_id": rid,
+         "portal_id": portal_ids[specs[p].name], "http_status": 200, "first_seen": now, "last_seen": now}
+        for rid, p in zip(ids, portals_of, strict=True)])
+    return sum(len(r["body"]) for r in batch)
+
+
+def queries(length: int, rng: random.Random) -> list[str]:
+    """Substrings of the seed texts without punctuation, digits or spaces (what people search for)."""
+    text_ = "".join(f.read_text(encoding="utf-8") for f in SEEDS)
+    out: set[str] = set()
+    while len(out) < QUERIES_PER_KIND:
+        start = rng.randrange(len(text_) - length)
+        term = text_[start:start + length]
+        if re.fullmatch(rf"[\u4e00-\u9fff]{{{length}}}", term):
+            out.add(term)
+    return sorted(out)
+
+
+def timed(call: Callable[[], Any], repeat: int = 3) -> float:
+    """Best of ``repeat`` runs, in milliseconds (the first also warms the cache)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def scan_baseline(archive: Archive, term: str) -> float:
+    """The same search as a LIKE scan over every report, no index (0001 on PostgreSQL): the baseline.
+
+    For a common term a scan in publish-date order stops after 20 matches, so only rare terms show the
+    index's worth; both are printed."""
+    like = Report.body.contains(term, autoescape=True) | Report.title.contains(term, autoescape=True)
+    stmt = select(Report.id).where(like).order_by(Report.published.desc(), Report.id.desc()).limit(20)
+    with archive.engine.connect() as conn:
+        if archive.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_bitmapscan = off")  # keep the trigram index out of the baseline
+            conn.exec_driver_sql("SET enable_indexscan = off")
+        started = time.perf_counter()
+        conn.execute(stmt).all()
+        return (time.perf_counter() - started) * 1000
+
+
+def measure(name: str, archive: Archive) -> None:
+    rng = random.Random(11)
+    query = Query(archive.engine)
+    filters = Filters(year=2019, region="22")  # one report year in one province (~0.6 % of reports)
+    print(f"\n{name}: search latency, ms (limit 20, newest first; {QUERIES_PER_KIND} queries each, best of 3)")
+    print(f"{'query':<22}{'p50':>9}{'p95':>9}{'p50 + filters':>16}{'p95 + filters':>16}{'hits (median)':>15}")
+    for length in (2, 3, 6):
+        terms = queries(length, rng)
+        plain = [timed(lambda t=t: query.search(t, limit=20)) for t in terms]
+        filtered = [timed(lambda t=t: query.search(t, filters, limit=20)) for t in terms]
+        hits = statistics.median(query.count(t) for t in terms[:5])
+        print(f"{length}-character terms{'':<5}{pct(plain, 50):>9.1f}{pct(plain, 95):>9.1f}"
+              f"{pct(filtered, 50):>16.1f}{pct(filtered, 95):>16.1f}{hits:>15.0f}")
+    rare = [_place(rng) + rng.choice("县区市") for _ in range(QUERIES_PER_KIND)]  # place names: a few reports each
+    plain = [timed(lambda t=t: query.search(t, limit=20)) for t in rare]
+    filtered = [timed(lambda t=t: query.search(t, filters, limit=20)) for t in rare]
+    hits = statistics.median(query.count(t) for t in rare[:5])
+    print(f"{'3-char place names':<22}{pct(plain, 50):>9.1f}{pct(plain, 95):>9.1f}"
+          f"{pct(filtered, 50):>16.1f}{pct(filtered, 95):>16.1f}{hits:>15.0f}")
+    for label, terms in (("common", queries(3, random.Random(5))[:3]), ("rare", rare[:3])):
+        base = statistics.median(scan_baseline(archive, t) for t in terms)
+        ours = statistics.median(timed(lambda t=t: query.search(t, limit=20), repeat=1) for t in terms)
+        print(f"baseline, {label} 3-character terms: LIKE scan without index {base:.1f} ms, "
+              f"nianbao {ours:.1f} ms → ×{base / ours:.1f}")
+    started, n, size = time.perf_counter(), 0, 0
+    for row in archive.export(year=2019):
+        n, size = n + 1, size + len(row["body"])
+    elapsed = time.perf_counter() - started
+    print(f"export (report year 2019, with texts): {n} reports in {elapsed:.2f} s → {n / elapsed:,.0f} reports/s, "
+          f"{size / elapsed / 1e6:.1f} M characters/s")
+
+
+def _pg_database(admin_url: str) -> str | None:
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                              "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+        admin.dispose()
+    except Exception as exc:  # no server: say so and measure SQLite only
+        print(f"PostgreSQL skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return None
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            url = f"sqlite:///{tmp}/bench.db" if backend == "sqlite" else _pg_database(args.pg)
+            if url is None:
+                continue
+            try:
+                archive, seconds, chars = build(url, args.docs)
+                print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
+                      f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
+                measure(backend, archive)
+            finally:
+                dispose_engine(url)
+                if backend != "sqlite":
+                    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+                    with admin.connect() as conn:
+                        conn.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))
+                    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Hostile or broken sites: detect, count, record and back off — never defeat, never parse as a report.
+
+cms-patterns.md §10: 瑞数 answers **412** with a ``$_ts`` cookie script, 加速乐 **521** with
+``__jsl_clearance``; other gates answer 200 with a tiny ``document.cookie=…`` + reload page; a deleted
+document is a small 200 page that only meta-refreshes to its parent column; some sites redirect in a
+loop.  :class:`HostileSiteMiddleware` sits in front of the redirect and meta-refresh middlewares so it
+sees raw answers, turns each of those into a :class:`HostileResponse` (the request's errback gets
+it, so no callback ever parses the page), counts ``nianbao/hostile/<verdict>`` per portal, and stops
+asking a host for the rest of the run after ``NIANBAO_CHALLENGES_PER_HOST`` challenges.  412 and 521
+are never retried (they are not in ``RETRY_HTTP_CODES``) and are listed in ``HTTPERROR_ALLOWED_CODES``
+so that, even without this middleware, they reach the spider instead of vanishing as HTTP errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.runs import count
+
+CHALLENGED, GONE, TRAPPED = "challenged", "gone", "trapped"
+SMALL_BODY = 6 * 1024  # challenge and tombstone pages are tiny; real pages are tens of KB
+_REDIRECTS = (301, 302, 303, 307, 308)
+_META_REFRESH = re.compile(
+    rb"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d*\s*;?\s*url\s*=\s*([^"'>\s]+)""",
+    re.I)
+_RELOAD = re.compile(rb"location\.(?:reload|href|replace|assign)|window\.location\s*=", re.I)
+_TEXT = re.compile(rb"<script.*?</script>|<style.*?</style>|<[^>]+>|\s+|&nbsp;", re.I | re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Why a response is not content: ``kind`` (challenged / gone / trapped) and a readable detail."""
+
+    kind: str
+    detail: str
+
+
+class HostileResponse(IgnoreRequest):
+    """Raised for a challenged, gone or looping response; carries the evidence to record."""
+
+    def __init__(self, verdict: Verdict, url: str, status: int | None) -> None:
+        super().__init__(f"{verdict.kind}: {verdict.detail}")
+        self.verdict, self.url, self.status = verdict, url, status
+
+    def evidence(self) -> dict[str, Any]:
+        return {"kind": self.verdict.kind, "detail": self.verdict.detail, "url": self.url, "status": self.status}
+
+
+def _is_parent(target: str, url: str) -> bool:
+    """``target`` is the same site and a proper ancestor path of ``url`` (the column of a document)."""
+    a, b = urlsplit(target), urlsplit(url)
+    if a.hostname != b.hostname:
+        return False
+    parent = a.path if a.path.endswith("/") else a.path.rsplit("/", 1)[0] + "/"
+    return b.path.startswith(parent) and b.path != a.path
+
+
+def inspect(url: str, status: int, body: bytes, location: str | None = None,
+            seen: tuple[str, ...] = ()) -> Verdict | None:
+    """The verdict on one raw response, or None when it may be content.
+
+    ``location`` is the ``Location`` header of a redirect and ``seen`` the URLs this request was already
+    redirected through.
+    """
+    small = len(body) < SMALL_BODY
+    if status == 412:
+        return Verdict(CHALLENGED, "HTTP 412 (瑞数 $_ts cookie script)" if b"$_ts" in body else "HTTP 412")
+    if status == 521:
+        return Verdict(CHALLENGED, "HTTP 521 (加速乐 __jsl_clearance)" if b"jsl" in body else "HTTP 521")
+    if status in _REDIRECTS and location:
+        target = urljoin(url, location)
+        if target == url or target in seen:
+            return Verdict(TRAPPED, f"redirect loop via {target}")
+        return None
+    if status != 200 or not small:
+        return None
+    if b"$_ts" in body:
+        return Verdict(CHALLENGED, "瑞数 $_ts cookie script (HTTP 200)")
+    if b"__jsl_clearance" in body:
+        return Verdict(CHALLENGED, "加速乐 __jsl_clearance cookie script (HTTP 200)")
+    if b"document.cookie" in body and _RELOAD.search(body):
+        return Verdict(CHALLENGED, "JavaScript cookie gate (document.cookie + reload)")
+    if (m := _META_REFRESH.search(body)) and len(_TEXT.sub(b"", body)) < 200:
+        target = urljoin(url, m.group(1).decode("latin-1").strip("'\""))
+        if _is_parent(target, url):
+            return Verdict(GONE, f"meta refresh to the parent column {target}")
+    return None
+
+
+def portal_of(request: Request) -> str | None:
+    portal = request.cb_kwargs.get("portal")
+    return getattr(portal, "name", None)
+
+
+class HostileSiteMiddleware:
+    """Downloader middleware (priority 610: before RedirectMiddleware 600 and MetaRefreshMiddleware 580)."""
+
+    def __init__(self, crawler: Crawler, per_host: int) -> None:
+        self.crawler = crawler
+        self.per_host = per_host
+        self.challenges: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, crawler.settings.getint("NIANBAO_CHALLENGES_PER_HOST", 2))
+
+    def _count(self, request: Request, name: str) -> None:
+        assert self.crawler.stats is not None
+        count(self.crawler.stats, portal_of(request), f"hostile/{name}")
+
+    def process_request(self, request: Request) -> None:
+        host = urlsplit(request.url).hostname or ""
+        if self.challenges[host] >= self.per_host:
+            self._count(request, "backed_off")
+            raise HostileResponse(Verdict(CHALLENGED, f"not asked: {host} challenged us {self.challenges[host]} "
+                                                      "times this run"), request.url, None)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        verdict = inspect(request.url, response.status, response.body,
+                          location.decode("latin-1") if location else None,
+                          tuple(request.meta.get("redirect_urls", ())))
+        if verdict is None:
+            return response
+        self._count(request, verdict.kind)
+        if verdict.kind == CHALLENGED:
+            self.challenges[urlsplit(request.url).hostname or ""] += 1
+        raise HostileResponse(verdict, request.url, response.status)

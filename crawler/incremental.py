@@ -1,0 +1,231 @@
+"""Incremental re-crawls: cost the portals as little as possible when nothing changed.
+
+Three parts, all switched on in ``crawler/settings.py``:
+
+* **List pages** are revalidated, not re-downloaded: Scrapy's HTTP cache with the RFC 2616 policy
+  keeps each list page with its ``ETag``/``Last-Modified``; the spider asks for list pages with
+  ``Cache-Control: no-cache``, so every run sends ``If-None-Match``/``If-Modified-Since`` and a
+  portal that changed nothing answers ``304 Not Modified`` with no body. :class:`ArchiveCacheStorage`
+  keeps that cache beside the archive and writes entries atomically (two crawls at once are allowed).
+* **Detail pages already archived** are not requested again until a recheck is due
+  (``NIANBAO_RECHECK_DAYS``, default 30): :class:`SkipArchivedMiddleware` looks each report link up
+  in our own archive (this replaces scrapy-deltafetch, which no longer loads on current Scrapy).
+  A recheck goes through the HTTP cache too, so an unchanged page costs a 304. Archived pages a
+  portal no longer lists are rechecked as well once due, which is how a removed report is noticed.
+* **Withdrawn reports**: :class:`WithdrawnMiddleware` marks an archived URL withdrawn (never
+  deleted) when it answers 404/410 or a small 200 page whose meta refresh sends the reader back to
+  the column, as TRS and Hanweb sites do for deleted documents.
+
+Every decision is a ``nianbao/...`` stat (crawler.runs.count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
+from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+
+from crawler import hostile
+from crawler.lists import ListLink
+from crawler.paths import beside_archive
+from crawler.runs import count, portal_counters
+from storage import Archive, PortalSpec
+
+# Sent with (portal, url, reason) when an archived URL is marked withdrawn; crawler.notify listens.
+report_withdrawn = object()
+
+_GONE = (404, 410)
+
+
+def cache_dir(settings: BaseSettings) -> str:
+    """``NIANBAO_HTTPCACHE_DIR``, else ``<archive>.httpcache`` beside a SQLite archive, else ``./nianbao.httpcache``."""
+    explicit = settings.get("NIANBAO_HTTPCACHE_DIR")
+    if explicit:
+        return str(Path(explicit).expanduser().resolve())
+    return str(beside_archive(settings.get("NIANBAO_DB") or "sqlite:///nianbao.db", ".httpcache"))
+
+
+class RevalidatingPolicy(RFC2616Policy):
+    """RFC 2616 caching where ``no-cache`` means "revalidate", as the RFC says, not "ignore the cache".
+
+    Two departures from Scrapy's policy: it returns early on ``Cache-Control: no-cache`` without adding
+    ``If-None-Match`` / ``If-Modified-Since`` (every list page would be downloaded in full again), and
+    it serves the cached page when the server answers 5xx, which would hide a broken portal from the
+    run's errors and health; here only a 304 validates the cached page.
+    """
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        return response.status == 304
+
+    def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        if b"no-cache" in self._parse_cachecontrol(request) or b"no-cache" in self._parse_cachecontrol(cachedresponse):
+            self._set_conditional_validators(request, cachedresponse)
+            return False
+        return super().is_cached_response_fresh(cachedresponse, request)
+
+
+class ArchiveCacheStorage(FilesystemCacheStorage):
+    """Scrapy's filesystem cache, kept beside the archive, written atomically, unreadable entries ignored.
+
+    Each entry is written to a temporary directory and renamed into place, so a concurrent crawl
+    never reads half an entry (a truncated cached body revalidated by a 304 would store a wrong text).
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.cachedir = cache_dir(settings)
+        self._staging: Path | None = None
+
+    def _get_request_path(self, spider: Spider, request: Request) -> str:
+        return str(self._staging) if self._staging else super()._get_request_path(spider, request)
+
+    def store_response(self, spider: Spider, request: Request, response: Response) -> None:
+        final = Path(self._get_request_path(spider, request))
+        self._staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        try:
+            super().store_response(spider, request, response)
+            shutil.rmtree(final, ignore_errors=True)
+            self._staging.rename(final)
+        except OSError:  # another crawl put the same entry in place first: theirs is as good
+            shutil.rmtree(self._staging, ignore_errors=True)
+        finally:
+            self._staging = None
+
+    def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
+        try:
+            return super().retrieve_response(spider, request)
+        except (OSError, EOFError, ValueError, KeyError, pickle.UnpicklingError):
+            return None  # replaced or removed while we read it: a miss costs one full download
+
+
+def _portal(request: Request) -> PortalSpec | None:
+    return request.cb_kwargs.get("portal")
+
+
+class SkipArchivedMiddleware:
+    """Spider middleware: drop report requests for pages archived recently; recheck unlisted ones when due.
+
+    A skipped page counts as ``reports/unchanged`` (what it was at its last check) and as
+    ``incremental/skipped``, so run summaries still say "nothing new" rather than showing a gap.
+    """
+
+    def __init__(self, crawler: Crawler, archive: Archive, recheck_days: float) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        # Checked before this is due again; runs' own touches are later, so never due twice in a run.
+        self.cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=recheck_days)
+        self.listed: set[str] = set()
+        self.rechecked = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        days = crawler.settings.getfloat("NIANBAO_RECHECK_DAYS", 30)
+        if days < 0:
+            raise NotConfigured("NIANBAO_RECHECK_DAYS < 0: every archived page is downloaded again")
+        mw = cls(crawler, Archive(crawler.settings["NIANBAO_DB"]), days)
+        crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
+        return mw
+
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        stats = self.crawler.stats
+        assert stats is not None
+        async for obj in result:
+            if isinstance(obj, Request) and obj.meta.get("stage") == "report":
+                self.listed.add(obj.url)
+                portal = _portal(obj)
+                name = portal.name if portal else None
+                checked = self.archive.last_checked(obj.url)
+                if checked is not None and checked >= self.cutoff:
+                    count(stats, name, "incremental/skipped")
+                    count(stats, name, "reports/unchanged")
+                    continue
+                if checked is not None:
+                    count(stats, name, "incremental/rechecked")
+            yield obj
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Once per run, after the lists: request archived pages no longer listed whose recheck is due.
+
+        Only for portals whose list pages were all read: a portal that failed to answer must not look
+        as if it had removed every report.
+        """
+        if self.rechecked:
+            return
+        self.rechecked = True
+        stats = self.crawler.stats
+        assert stats is not None and self.crawler.engine is not None
+        counters = stats.get_stats()
+        scheduled = 0
+        for name in getattr(spider, "portal_names", ()):
+            mine = portal_counters(counters, name)
+            portal = self.archive.get_portal(name)
+            if portal is None or not mine.get("list_pages") or mine.get("errors/list"):
+                continue
+            for url in self.archive.due_for_recheck(name, self.cutoff):
+                if url in self.listed:
+                    continue
+                count(stats, name, "incremental/unlisted_rechecked")
+                self.crawler.engine.crawl(Request(url, callback=spider.parse_report, errback=spider.on_error,
+                                                  cb_kwargs={"portal": portal, "link": ListLink(url=url, title="")},
+                                                  meta={"stage": "report", "recheck": "unlisted"}))
+                scheduled += 1
+        if scheduled:
+            raise DontCloseSpider
+
+
+class WithdrawnMiddleware:
+    """Downloader middleware: an archived report answering 404/410 or a refresh to its column is withdrawn.
+
+    Priority 615, just before crawler.hostile (610), so it sees raw answers: the tombstone page (a
+    small meta refresh to the parent column) is recognised by ``hostile.inspect`` and then left to
+    that middleware as usual; a 404/410 is dropped here, since a withdrawn report is not an HTTP error
+    of the portal. Also counts pages answered from the cache after a 304 (``incremental/*_not_modified``).
+    """
+
+    def __init__(self, crawler: Crawler, archive: Archive) -> None:
+        self.crawler = crawler
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        stage = request.meta.get("stage")
+        portal = _portal(request)
+        name = portal.name if portal else None
+        stats = self.crawler.stats
+        assert stats is not None
+        if "cached" in response.flags:
+            count(stats, name, f"incremental/{stage or 'other'}_not_modified")
+            return response
+        if stage != "report":
+            return response
+        reason = withdrawn_reason(request.url, response)
+        if reason is None or self.archive.last_checked(request.url) is None:
+            return response
+        if self.archive.mark_withdrawn(request.url, reason):
+            count(stats, name, "reports/withdrawn")
+            self.crawler.signals.send_catch_log(report_withdrawn, portal=name, url=request.url, reason=reason)
+        if response.status in _GONE:
+            raise IgnoreRequest(f"withdrawn: {reason}")
+        return response
+
+
+def withdrawn_reason(url: str, response: Response) -> str | None:
+    """Why this answer means the report was taken down (404/410, or a tombstone refresh), else None."""
+    if response.status in _GONE:
+        return f"HTTP {response.status}"
+    verdict = hostile.inspect(url, response.status, response.body)
+    return verdict.detail if verdict is not None and verdict.kind == hostile.GONE else None

@@ -1,0 +1,3 @@
+from pipelines.documents import _main
+
+_main()
