@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urljoin
 
 import lxml.html
@@ -23,7 +23,7 @@ from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.classify import Kind, classify_title, organ_from_title
+from crawler.classify import Kind, classify_title, is_aggregate_title, organ_from_title
 from crawler.dates import ReportYear, report_year, signature_date, url_date
 from crawler.runs import count, record_error
 from pipelines.attachments import body_or_attachments
@@ -734,7 +734,7 @@ class ReportFields:
     published: datetime.date | None
     report_year: ReportYear
     is_report: bool
-    meta: dict[str, str]
+    meta: dict[str, Any]
 
 
 def report_fields(
@@ -747,15 +747,16 @@ def report_fields(
     """
     title = page.title if page.title and classify_title(page.title) is Kind.REPORT else list_title or page.title
     published = page.published or (url_date(url) if url else None) or list_date or signature_date(page.text)
-    return ReportFields(
-        title=title,
-        # The body whose report this is (from the title) before the office that posted it (ContentSource).
-        organ=(organ_from_title(title) if title else None) or page.organ,
-        published=published,
-        report_year=report_year(title, page.text, published),
-        is_report=bool(title) and classify_title(title) is Kind.REPORT,
-        meta={**page.meta, **{k: v for k, v in (("container", page.container), ("content_source", page.organ)) if v}},
-    )
+    # The body whose report this is (from the title) before the office that posted it (ContentSource).
+    organ = (organ_from_title(title) if title else None) or page.organ
+    is_report = bool(title) and classify_title(title) is Kind.REPORT
+    meta: dict[str, Any] = {**page.meta, **{k: v for k, v in (("container", page.container),
+                                                                 ("content_source", page.organ)) if v}}
+    if is_report and title:
+        # A 本级政府 report sums its units' figures: never add it to theirs (report-format.md §1).
+        meta["is_aggregate"] = is_aggregate_title(title, organ)
+    return ReportFields(title=title, organ=organ, published=published,
+                        report_year=report_year(title, page.text, published), is_report=is_report, meta=meta)
 
 
 class ExtractPipeline:

@@ -403,6 +403,7 @@ def test_cli_extract_file_json_matches_the_pipeline_fields() -> None:
     assert (got["published"], got["organ"], got["report_year"], got["is_report"]) == (
         "2024-03-08", fields.organ, 2023, True)
     assert got["meta"] == fields.meta and got["meta"]["site_id_code"] == "3590000001"
+    assert got["meta"]["is_aggregate"] is True  # the 综合实验区's own report sums its units
     plain = run_cmd(["nianbao", "extract", str(BUILT / "gb18030_four_byte_chars.html")])
     assert plain.returncode == 0 and "龚䶮、金𠮷" in plain.stdout.split("\n")[1]
 
@@ -417,6 +418,7 @@ def test_cli_extract_url_through_the_demo_proxy(demo: DemoServer) -> None:
     assert (got["title"], got["published"], got["report_year"], got["is_report"]) == (
         doc.title, doc.published.isoformat(), doc.report_year, True)
     assert ngram_f1(got["text"], doc.body) >= 0.95
+    assert got["meta"]["is_aggregate"] is False  # a 乡镇/街道 report, not the county's own
 
 
 def test_cli_extract_no_body_and_bad_paths(tmp_path: Path) -> None:
