@@ -39,7 +39,7 @@ from scrapy.settings import BaseSettings
 from crawler import hostile
 from crawler.lists import ListLink
 from crawler.paths import beside_archive
-from crawler.runs import count, portal_counters
+from crawler.runs import ArchiveComponent, count, portal_counters
 from storage import Archive, PortalSpec
 
 # Sent with (portal, url, reason) when an archived URL is marked withdrawn; crawler.notify listens.
@@ -184,7 +184,7 @@ class SkipArchivedMiddleware:
             raise DontCloseSpider
 
 
-class WithdrawnMiddleware:
+class WithdrawnMiddleware(ArchiveComponent):
     """Downloader middleware: an archived report answering 404/410 or a refresh to its column is withdrawn.
 
     Priority 615, just before crawler.hostile (610), so it sees raw answers: the tombstone page (a
@@ -192,14 +192,6 @@ class WithdrawnMiddleware:
     that middleware as usual; a 404/410 is dropped here, since a withdrawn report is not an HTTP error
     of the portal. Also counts pages answered from the cache after a 304 (``incremental/*_not_modified``).
     """
-
-    def __init__(self, crawler: Crawler, archive: Archive) -> None:
-        self.crawler = crawler
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
 
     def process_response(self, request: Request, response: Response) -> Response:
         stage = request.meta.get("stage")

@@ -20,6 +20,18 @@ _ERRORS = "nianbao/error_list"
 MAX_ERRORS_KEPT = 200
 
 
+class ArchiveComponent:
+    """Base for Scrapy components (pipelines, middlewares) that use the archive named by ``NIANBAO_DB``."""
+
+    def __init__(self, crawler: Crawler, archive: Archive) -> None:
+        self.crawler = crawler
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
+
+
 def count(stats: StatsCollector, portal: str | None, name: str, n: int = 1) -> None:
     """Increment ``nianbao/<name>`` and, for a registry portal, ``nianbao/portal/<portal>/<name>``."""
     stats.inc_value(f"nianbao/{name}", n)

@@ -7,24 +7,13 @@ store, whose unique constraints settle races between concurrent crawls.
 
 from __future__ import annotations
 
-from typing import Self
-
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 
-from crawler.runs import RUN_ID
-from storage import Archive, Outcome
+from crawler.runs import RUN_ID, ArchiveComponent
+from storage import Outcome
 
 
-class DedupePipeline:
-    def __init__(self, crawler: Crawler, archive: Archive) -> None:
-        self.crawler = crawler
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
-
+class DedupePipeline(ArchiveComponent):
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
         assert self.crawler.stats is not None

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Self
-
 from itemadapter import ItemAdapter
-from scrapy.crawler import Crawler
 
-from crawler.runs import RUN_ID, count
-from storage import Archive, ReportRecord
+from crawler.runs import RUN_ID, ArchiveComponent, count
+from storage import ReportRecord
 
 
-class StorePipeline:
-    def __init__(self, crawler: Crawler, archive: Archive) -> None:
-        self.crawler = crawler
-        self.archive = archive
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Archive(crawler.settings["NIANBAO_DB"]))
-
+class StorePipeline(ArchiveComponent):
     def process_item(self, item: object) -> object:
         adapter = ItemAdapter(item)
         stats = self.crawler.stats
