@@ -293,24 +293,15 @@ def _rows(table: etree._Element) -> list[etree._Element]:
     return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 
 
-def _is_data_table(table: etree._Element) -> bool:
-    """Data tables become tab-joined rows; layout tables (nested, one column, long cells) are blocks."""
+def _data_table_lines(table: etree._Element) -> list[str] | None:
+    """Tab-joined rows of a data table; None for a layout table (nested, one column, long cells),
+    which is rendered as blocks instead. Each cell's text is computed once."""
     if table.find(".//table") is not None:
-        return False
-    rows = _rows(table)
-    widths = [len(row.xpath("./td|./th")) for row in rows]
-    if not widths or max(widths) < 2:
-        return False
-    return all(_text_len(_cell_text(c)) <= 300 for row in rows for c in row.xpath("./td|./th"))
-
-
-def _table_lines(table: etree._Element) -> list[str]:
-    lines = []
-    for row in _rows(table):
-        cells = [_cell_text(c) for c in row.xpath("./td|./th")]
-        if any(cells):
-            lines.append("\t".join(cells))
-    return lines
+        return None
+    rows = [[_cell_text(c) for c in row.xpath("./td|./th")] for row in _rows(table)]
+    if not rows or max(map(len, rows)) < 2 or any(_text_len(cell) > 300 for row in rows for cell in row):
+        return None
+    return ["\t".join(cells) for cells in rows if any(cells)]
 
 
 def _render(root: etree._Element) -> list[str]:
@@ -324,8 +315,9 @@ def _render(root: etree._Element) -> list[str]:
         tag = el.tag if isinstance(el.tag, str) else ""
         block = tag in _BLOCK_TAGS
         if event == "start":
-            if tag == "table" and _is_data_table(el):
-                parts.append("\n" + "\n".join(_table_lines(el)).replace("\t", "\x00") + "\n")
+            table_lines = _data_table_lines(el) if tag == "table" else None
+            if table_lines is not None:
+                parts.append("\n" + "\n".join(table_lines).replace("\t", "\x00") + "\n")
                 walker.skip_subtree()
                 continue
             if block:
