@@ -363,13 +363,19 @@ class Archive:
 
     def touch_if_unchanged(self, url: str, content_sha256: str, *, run_id: int | None = None,
                            http_status: int | None = 200) -> bool:
-        """Mark a URL as seen again when it still carries this content; False when it does not."""
-        with write_session(self.engine) as s:
-            report_id = s.scalar(select(Report.id).where(Report.content_sha256 == content_sha256))
-            if report_id is None:
+        """Mark a URL as seen again when it still carries this content; False when it does not.
+
+        A read first: only an unchanged page (the usual case on re-crawls) takes the write lock, so a
+        page with new content costs no empty write transaction before the store stage writes it.
+        """
+        same = (select(Sighting.id).join(Report, Sighting.report_id == Report.id)
+                .where(Sighting.url == url, Report.content_sha256 == content_sha256))
+        with self._read() as s:
+            if s.scalar(same) is None:
                 return False
+        with write_session(self.engine) as s:
             result = s.execute(update(Sighting)
-                               .where(Sighting.url == url, Sighting.report_id == report_id)
+                               .where(Sighting.id.in_(same))
                                .values(last_seen=utcnow(), run_id=run_id, http_status=http_status,
                                        withdrawn_at=None, withdrawn_reason=None))
             return result.rowcount == 1
