@@ -1,6 +1,6 @@
 """Attachment text extraction: every PDF and DOCX reader considered, on the same generated files, in one run.
 
-Files are generated from the demo portals' report texts (crawler/demo/attachments.py): one-column PDFs,
+Files are generated from the demo portals' report texts (nianbao/demo/attachments.py): one-column PDFs,
 two-column PDFs (both with the 2019/2021 statistics tables) and DOCX files.  For each reader: pages per
 second, character F1 and character-4-gram F1 (order-sensitive) against the source text after whitespace
 removal, and the share of source lines (paragraphs, tab-joined table rows) reproduced exactly as lines.
@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.demo import demo_portals
-from crawler.demo.attachments import docx_bytes, pdf_bytes
-from pipelines.documents import docx as docx_reader
-from pipelines.documents import pdf as pdf_reader
-from pipelines.normalise import tidy
-from tests._metrics import ngram_f1
+from nianbao.demo import demo_portals
+from nianbao.demo.attachments import docx_bytes, pdf_bytes
+from pipelines.text.documents import docx as docx_reader
+from pipelines.text.documents import pdf as pdf_reader
+from pipelines.text.fingerprint import tidy
+from tests.support.metrics import ngram_f1
 
 Reader = Callable[[bytes], tuple[str, int]]  # text and page count
 

@@ -1,8 +1,8 @@
 """Main-text extraction quality and speed: nianbao's extractor vs trafilatura vs readability-lxml, in one run.
 
-Every system gets the same decoded HTML (``pipelines.encoding.decode_html``) of every page of the test
-corpus (``tests/_corpus.py``: saved real pages with gold, built CMS-pattern pages, the demo portals'
-pages) and is scored against the same gold with character-4-gram F1 (``tests/_metrics.py``) and a count
+Every system gets the same decoded HTML (``pipelines.text.encoding.decode_html``) of every page of the test
+corpus (``tests/support/corpus.py``: saved real pages with gold, built CMS-pattern pages, the demo portals'
+pages) and is scored against the same gold with character-4-gram F1 (``tests/support/metrics.py``) and a count
 of leaked ``CHROME_MARKERS``.  Time is per page, the median of ``--rounds`` interleaved rounds, so
 machine noise hits all systems alike; the table prints the median over pages.
 
@@ -26,11 +26,11 @@ from readability import Document
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the corpus and the metric live with the tests
 
-from pipelines.chrome import CHROME_MARKERS  # noqa: E402
-from pipelines.encoding import decode_html  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
-from tests._corpus import corpus  # noqa: E402
-from tests._metrics import ngram_f1  # noqa: E402
+from pipelines.text.chrome import CHROME_MARKERS  # noqa: E402
+from pipelines.text.encoding import decode_html  # noqa: E402
+from tests.support.corpus import corpus  # noqa: E402
+from tests.support.metrics import ngram_f1  # noqa: E402
 
 FLOOR = 0.95
 

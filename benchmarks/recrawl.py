@@ -4,7 +4,7 @@ For each mode, a fresh SQLite archive gets a first full crawl and then a second 
 portals; the demo server's request log of the second crawl is split into list pages, report (detail)
 pages and robots.txt. Printed: requests per distinct list page, full list-page downloads (200) vs 304s,
 and detail downloads. Goal with incremental re-crawls: ≤ 1.1 requests per list page and 0 detail
-downloads when nothing changed. A last crawl after crawler/demo/changes.py's edits (one new report, one
+downloads when nothing changed. A last crawl after nianbao/demo/changes.py's edits (one new report, one
 edited, two withdrawn; every recheck due) shows what a change costs.
 
 Usage: python benchmarks/recrawl.py [--copies 10]
@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.demo import DemoPortal, DemoServer, demo_portals
-from crawler.demo.changes import changed_portals
+from nianbao.demo import DemoPortal, DemoServer, demo_portals
+from nianbao.demo.changes import changed_portals
 from storage import Archive, PortalSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ PLAIN = ["-s", "HTTPCACHE_ENABLED=0", "-s", "NIANBAO_RECHECK_DAYS=-1"]  # every 
 
 def crawl(server: DemoServer, db_url: str, extra: list[str]) -> list[tuple[str, str, int]]:
     start = len(server.requests)
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, *FAST, *extra], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--db", db_url, *FAST, *extra], cwd=ROOT,
                           env={**os.environ, "NIANBAO_DEMO_PROXY": server.proxy_url}, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"crawl failed:\n{done.stdout}\n{done.stderr}")

@@ -33,8 +33,8 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from storage import Archive, PortalSpec
+from storage.archive.query import Filters, Query
 from storage.models import Portal, Report, Sighting
-from storage.query import Filters, Query
 from storage.session import dispose_engine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from crawler.demo import DemoServer, demo_portals
+from nianbao.demo import DemoServer, demo_portals
 from storage import Archive, PortalSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CON
 
 def full_crawl(proxy: str, db_url: str) -> tuple[int, float, int]:
     env = {**os.environ, "NIANBAO_DEMO_PROXY": proxy}
-    done = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--db", db_url, *SETTINGS], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "nianbao.cli", "crawl", "--db", db_url, *SETTINGS], cwd=ROOT,
                           env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"full crawl failed:\n{done.stdout}\n{done.stderr}")

@@ -24,7 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from crawler.runs import count
+from pipelines.components import count
 
 CHALLENGED, GONE, TRAPPED = "challenged", "gone", "trapped"
 SMALL_BODY = 6 * 1024  # challenge and tombstone pages are tiny; real pages are tens of KB
@@ -111,7 +111,7 @@ class HostileSiteMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getint("NIANBAO_CHALLENGES_PER_HOST", 2))
+        return cls(crawler, crawler.settings.getint("NIANBAO_CHALLENGES_PER_HOST"))
 
     def _count(self, request: Request, name: str) -> None:
         assert self.crawler.stats is not None

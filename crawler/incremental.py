@@ -38,11 +38,11 @@ from scrapy.settings import BaseSettings
 
 from crawler import hostile
 from crawler.lists import ListLink
-from crawler.paths import beside_archive
-from crawler.runs import ArchiveComponent, count, portal_counters
-from storage import Archive, PortalSpec
+from pipelines.components import ArchiveComponent, count, portal_counters
+from storage import Archive, PortalSpec, open_archive
+from storage.paths import beside_archive
 
-# Sent with (portal, url, reason) when an archived URL is marked withdrawn; crawler.notify listens.
+# Sent with (portal, url, reason) when an archived URL is marked withdrawn; nianbao.notify listens.
 report_withdrawn = object()
 
 _GONE = (404, 410)
@@ -53,7 +53,7 @@ def cache_dir(settings: BaseSettings) -> str:
     explicit = settings.get("NIANBAO_HTTPCACHE_DIR")
     if explicit:
         return str(Path(explicit).expanduser().resolve())
-    return str(beside_archive(settings.get("NIANBAO_DB") or "sqlite:///nianbao.db", ".httpcache"))
+    return str(beside_archive(settings["NIANBAO_DB"], ".httpcache"))
 
 
 class RevalidatingPolicy(RFC2616Policy):
@@ -130,10 +130,10 @@ class SkipArchivedMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        days = crawler.settings.getfloat("NIANBAO_RECHECK_DAYS", 30)
+        days = crawler.settings.getfloat("NIANBAO_RECHECK_DAYS")
         if days < 0:
             raise NotConfigured("NIANBAO_RECHECK_DAYS < 0: every archived page is downloaded again")
-        mw = cls(crawler, Archive(crawler.settings["NIANBAO_DB"]), days)
+        mw = cls(crawler, open_archive(crawler.settings["NIANBAO_DB"]), days)
         crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
         return mw
 

@@ -17,6 +17,8 @@ NIANBAO_DEMO_PROXY = os.environ.get("NIANBAO_DEMO_PROXY", "")
 # Hard cap on list pages followed per report column (pagination traps).
 NIANBAO_MAX_LIST_PAGES = 50
 NIANBAO_CONTACT_URL = os.environ.get("NIANBAO_CONTACT_URL", "https://github.com/nianbao/nianbao")
+# A crawl_run row with stats and errors per crawl (crawler/runs.py); off only for throw-away crawls.
+NIANBAO_RECORD_RUNS = True
 
 USER_AGENT = f"nianbao/0.1 (government report archive; +{NIANBAO_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -51,7 +53,8 @@ SPIDER_MIDDLEWARES = {"crawler.incremental.SkipArchivedMiddleware": 950}
 NIANBAO_RECHECK_DAYS = 30
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatingPolicy"  # RFC 2616, no-cache = revalidate
-HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive; NIANBAO_HTTPCACHE_DIR
+HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive unless NIANBAO_HTTPCACHE_DIR
+NIANBAO_HTTPCACHE_DIR = ""
 HTTPCACHE_GZIP = True
 # Anti-crawler challenges (瑞数 412, 加速乐 521) and blocks must reach nianbao to be recorded, never be
 # retried (they are not in RETRY_HTTP_CODES) and never be parsed (crawler/hostile.py).
@@ -62,11 +65,14 @@ NIANBAO_DISCOVERY_DEPTH = 2  # hops from a homepage through 政府信息公开/�
 NIANBAO_STOP_AT_SEEN_PAGE = False  # monitoring: stop paging at a list page with no unseen report link
 EXTENSIONS = {
     "crawler.runs.RunRecorder": 100,
-    "crawler.notify.Notifier": 200,  # Atom feed file + optional webhook after each run
+    "nianbao.notify.Notifier": 200,  # Atom feed file + optional webhook after each run
 }
-# Notifications (crawler/notify.py): "" turns the feed off; None = beside a SQLite archive.
+# Notifications (nianbao/notify.py): "" turns the feed off; None = beside a SQLite archive.
 NIANBAO_FEED = os.environ.get("NIANBAO_FEED")
 NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")
+NIANBAO_FEED_ENTRIES = 100  # newest events kept in the Atom feed
+NIANBAO_WEBHOOK_ATTEMPTS = 5  # network errors, 429 and 5xx are retried with exponential backoff
+NIANBAO_WEBHOOK_BACKOFF = 2.0  # seconds before the first retry, doubling
 # Flow order: fetch → extract → normalise → hash → dedupe → store.
 ITEM_PIPELINES = {
     "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with
@@ -78,7 +84,8 @@ ITEM_PIPELINES = {
 }
 # Attachments (pipelines/attachments.py): per-file cap (also the download cap for attachment requests; a
 # bigger file is recorded as too_large), files fetched per page, extraction time limit per file, and where
-# original bytes are kept (default: <sqlite file>.files/ beside the database, else ./nianbao-files).
+# original bytes are kept (env NIANBAO_FILES; default: <sqlite file stem>.files/ beside the database,
+# else ./nianbao.files).
 NIANBAO_ATTACHMENT_MAXSIZE = DOWNLOAD_MAXSIZE
 NIANBAO_ATTACHMENTS_PER_PAGE = 10
 NIANBAO_ATTACHMENT_TIMEOUT = 60.0

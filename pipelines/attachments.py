@@ -6,7 +6,7 @@ report page is searched for attachment links — ordinary links, TRS ``./YYYYMM/
 wrappers, ``<iframe>``/``<embed>``/``<object>`` sources — which are downloaded through the Scrapy engine
 (same politeness, proxy and size limit as pages) like ``scrapy.pipelines.files`` does.  Every file is
 kept in the content-addressed file store, its text extracted in a capped child process
-(pipelines.documents), and recorded on the item; ``extract`` then uses that text when the page has
+(pipelines.text.documents), and recorded on the item; ``extract`` then uses that text when the page has
 none of its own or only says "详见附件".  Bad files get a status and an error for the run, never an
 exception: the crawl goes on.
 """
@@ -32,13 +32,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError
 from twisted.internet.threads import deferToThread
 
-from crawler.lists.base import anchor_link
-from crawler.runs import count, record_error
-from pipelines.documents import EXTENSIONS, IMAGE_FORMATS, DocumentText, Status, extract_isolated, file_name, sniff
-from pipelines.hash import content_hash
-from pipelines.normalise import hash_form, tidy
+from pipelines.components import count, record_error
+from pipelines.text.documents import EXTENSIONS, IMAGE_FORMATS, DocumentText, Status, extract_isolated, file_name, sniff
+from pipelines.text.fingerprint import fingerprint
+from pipelines.text.links import anchor_link
 from storage import AttachmentRecord
-from storage.files import FileStore, default_files_dir
+from storage.archive.files import FileStore
+from storage.paths import beside_archive
 
 T = TypeVar("T")
 _DOC_EXTENSIONS = tuple(f".{e}" for e in EXTENSIONS if e not in IMAGE_FORMATS)
@@ -165,7 +165,7 @@ def body_or_attachments(page_text: str, item: Any) -> tuple[str, str]:
 
 def text_hash(text: str) -> str | None:
     """The content hash the report would have with this text (None without text): equal hashes, same report."""
-    return content_hash(hash_form(tidy(text))) if text else None
+    return fingerprint(text) if text else None
 
 
 class AttachmentsPipeline:
@@ -181,7 +181,7 @@ class AttachmentsPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        root = crawler.settings.get("NIANBAO_FILES_DIR") or default_files_dir(crawler.settings["NIANBAO_DB"])
+        root = crawler.settings.get("NIANBAO_FILES_DIR") or beside_archive(crawler.settings["NIANBAO_DB"], ".files")
         return cls(crawler, FileStore(root))
 
     async def process_item(self, item: object) -> object:

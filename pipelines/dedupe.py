@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from crawler.runs import RUN_ID, ArchiveComponent
+from pipelines.components import RUN_ID, ArchiveComponent
 from storage import Outcome
 
 

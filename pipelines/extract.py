@@ -23,12 +23,12 @@ from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.classify import Kind, classify_title, is_aggregate_title, organ_from_title
-from crawler.dates import ReportYear, report_year, signature_date, url_date
-from crawler.runs import count, record_error
 from pipelines.attachments import body_or_attachments
-from pipelines.chrome import drop_chrome_lines
-from pipelines.encoding import decode_html
+from pipelines.components import count, record_error
+from pipelines.text.chrome import drop_chrome_lines
+from pipelines.text.classify import Kind, classify_title, is_aggregate_title, organ_from_title
+from pipelines.text.dates import ReportYear, report_year, signature_date, url_date
+from pipelines.text.encoding import decode_html
 
 # Body containers in priority order: precise CMS editor wrappers before generic layout names.
 CONTAINERS: tuple[str, ...] = (

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from itemadapter import ItemAdapter
 
-
-def content_hash(hash_text: str) -> str:
-    """SHA-256 of the normalised text (see pipelines.normalise.hash_form)."""
-    return hashlib.sha256(hash_text.encode("utf-8")).hexdigest()
+from pipelines.text.fingerprint import content_hash
 
 
 class HashPipeline:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itemadapter import ItemAdapter
 
-from crawler.runs import RUN_ID, ArchiveComponent, count
+from pipelines.components import RUN_ID, ArchiveComponent, count
 from storage import ReportRecord
 
 

@@ -12,12 +12,12 @@ from storage.archive import (
     RunView,
     SearchHit,
     SightingView,
+    open_archive,
     read_portal_file,
 )
-from storage.session import DEFAULT_DB_URL, default_db_url, get_engine
+from storage.session import get_engine
 
 __all__ = [
-    "DEFAULT_DB_URL",
     "Archive",
     "ArchiveError",
     "AttachmentRecord",
@@ -29,7 +29,7 @@ __all__ = [
     "RunView",
     "SearchHit",
     "SightingView",
-    "default_db_url",
     "get_engine",
+    "open_archive",
     "read_portal_file",
 ]

@@ -157,8 +157,8 @@ class CrawlRun(Base):
 class Attachment(Base):
     """A file a report was published as or with (migration 0004): PDF, DOCX, DOC/WPS, OFD or an image.
 
-    The bytes live in the content-addressed file store (storage/files.py) under ``sha256``, so text can be
-    extracted again later; ``status`` says what extraction made of them (pipelines.documents.Status).
+    The bytes live in the content-addressed file store (storage/archive/files.py) under ``sha256``, so text can be
+    extracted again later; ``status`` says what extraction made of them (pipelines.text.documents.Status).
     """
 
     __tablename__ = "attachment"

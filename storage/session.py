@@ -9,7 +9,6 @@ for write transactions (a deferred transaction that later upgrades to a write lo
 from __future__ import annotations
 
 import fcntl
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +23,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_DB_URL = "sqlite:///nianbao.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITE = "nianbao_write"
-
-
-def default_db_url() -> str:
-    """``NIANBAO_DB`` when set, else ``./nianbao.db``."""
-    return os.environ.get("NIANBAO_DB") or DEFAULT_DB_URL
 
 
 def _sqlite_engine(url: str) -> Engine:

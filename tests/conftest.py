@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from crawler.demo import DemoServer, broken_portals, demo_portals
+from nianbao.demo import DemoServer, broken_portals, demo_portals
 from storage.session import dispose_engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]  # = tests.support.ROOT
 PG_URL = os.environ.get("NIANBAO_TEST_PG_URL")
 
 
@@ -72,9 +72,9 @@ def broken_demo() -> Iterator[DemoServer]:
 
 def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT,
             timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """Run a real command (``nianbao …`` via ``python -m crawler.cli``, or ``scrapy …``)."""
+    """Run a real command (``nianbao …`` via ``python -m nianbao.cli``, or ``scrapy …``)."""
     if args[0] == "nianbao":
-        args = [sys.executable, "-m", "crawler.cli", *args[1:]]
+        args = [sys.executable, "-m", "nianbao.cli", *args[1:]]
     elif args[0] == "scrapy":
         args = [sys.executable, "-m", "scrapy", *args[1:]]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}

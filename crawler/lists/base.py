@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.dates import parse_cn_date
-
-_DATE = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class ListLink:
-    """One entry of a column list: where it points, its title as listed, and its list date."""
-
-    url: str
-    title: str
-    date: dt.date | None = None
-    extra: dict[str, str] = field(default_factory=dict)
-
+from pipelines.text.links import ListLink, anchor_link, clean_title, entry_date, first_date
 
 Form = tuple[tuple[str, str], ...]
 
@@ -34,38 +19,6 @@ class ListPage:
     links: tuple[ListLink, ...]
     next_urls: tuple[str, ...] = ()
     next_posts: tuple[tuple[str, Form], ...] = ()  # further pages behind a POST list API: (url, form fields)
-
-
-def clean_title(text: str) -> str:
-    return _SPACE.sub("", text).strip()
-
-
-def first_date(text: str) -> dt.date | None:
-    m = _DATE.search(text)
-    return parse_cn_date(m.group(0)) if m else None
-
-
-def anchor_link(a: Selector, base_url: str) -> ListLink | None:
-    """A list entry from an ``<a>``: the full title is in ``title=`` when the text is truncated."""
-    href = (a.attrib.get("href") or "").strip()
-    if not href or href.startswith(("javascript:", "#", "mailto:")):
-        return None
-    text = clean_title(" ".join(a.css("::text").getall()))
-    title = clean_title(a.attrib.get("title") or "") or text
-    if not title:
-        return None
-    return ListLink(url=urljoin(base_url, href), title=title, date=entry_date(a))
-
-
-def entry_date(a: Selector) -> dt.date | None:
-    """The date printed beside a list link: in the nearest enclosing element that holds no other link."""
-    for level in range(1, 4):
-        box = a.xpath(f"ancestor::*[{level}]")
-        if not box or len(box.xpath(".//a[@href]")) > 1:
-            return None
-        if found := first_date(" ".join(box.xpath(".//text()").getall())):
-            return found
-    return None
 
 
 def unique(links: Iterable[ListLink]) -> tuple[ListLink, ...]:
@@ -115,3 +68,7 @@ def pager_links(sel: Selector, base_url: str) -> tuple[str, ...]:
         if text in _NEXT_TEXT or re.search(r"(?:^|/)index_\d+\.\w+$", href):
             urls.append(urljoin(base_url, href))
     return tuple(u for u in dict.fromkeys(urls) if u != base_url)
+
+
+__all__ = ["Form", "ListLink", "ListPage", "anchor_link", "clean_title", "entry_date", "first_date", "has_script_pager",
+           "pager_links", "script_pages", "unique"]

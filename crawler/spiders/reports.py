@@ -21,15 +21,15 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.python.failure import Failure
 
 from crawler import discovery
-from crawler.classify import Kind, classify_title
 from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse
 from crawler.items import ReportItem
 from crawler.lists import ListLink, protocol_for
 from crawler.middlewares import DEMO_SUFFIX
-from crawler.runs import count, portal_counters, record_error
 from pipelines.attachments import document_links
-from pipelines.documents import file_name, is_document, magic, sniff
-from storage import Archive, ArchiveError, PortalSpec
+from pipelines.components import count, portal_counters, record_error
+from pipelines.text.classify import Kind, classify_title
+from pipelines.text.documents import file_name, is_document, magic, sniff
+from storage import Archive, ArchiveError, PortalSpec, open_archive
 
 NO_CACHE = {"Cache-Control": "no-cache"}  # list pages must never come from a stale cache
 
@@ -76,7 +76,7 @@ class ReportsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: scrapy.crawler.Crawler, *args: Any, **kwargs: Any) -> ReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.archive = Archive(crawler.settings["NIANBAO_DB"])
+        spider.archive = open_archive(crawler.settings["NIANBAO_DB"])
         spider.targets = spider.plan(spider.archive)
         return spider
 
@@ -113,7 +113,7 @@ class ReportsSpider(scrapy.Spider):
         else:
             portals = archive.list_portals()
         healths = archive.portal_healths()
-        pause = self.settings.getint("NIANBAO_CHALLENGED_RUNS_PAUSE", 3)
+        pause = self.settings.getint("NIANBAO_CHALLENGED_RUNS_PAUSE")
         targets: list[tuple[PortalSpec | None, str]] = []
         for p in portals:
             health = healths.get(p.name)
@@ -171,7 +171,7 @@ class ReportsSpider(scrapy.Spider):
         home = (portal.homepage if portal and portal.homepage else None) or response.url
         found = discovery.scan(response.selector, response.url, home)
         yield from self._follow_columns(found.columns, portal, depth, response.url)
-        if depth < self.settings.getint("NIANBAO_DISCOVERY_DEPTH", 2):
+        if depth < self.settings.getint("NIANBAO_DISCOVERY_DEPTH"):
             for hub in found.hubs:
                 if hub not in self._listed:
                     self._listed.add(hub)
@@ -188,7 +188,7 @@ class ReportsSpider(scrapy.Spider):
             self._found[name or ""][found.url] = {"url": found.url, "title": found.title, "source": found.source,
                                                   "depth": depth, "via": via}
             count(self.crawler.stats, name, "discovery/columns")
-            if found.url in self._listed or depth > self.settings.getint("NIANBAO_DISCOVERY_DEPTH", 2) + 1:
+            if found.url in self._listed or depth > self.settings.getint("NIANBAO_DISCOVERY_DEPTH") + 1:
                 continue
             self._listed.add(found.url)
             yield (self._discovery_request(found.url, portal, depth + 1) if self.discover_only
@@ -230,7 +230,7 @@ class ReportsSpider(scrapy.Spider):
         """Further list pages (GET links and POST list-API pages), at most NIANBAO_MAX_LIST_PAGES per column."""
         name = portal.name if portal else None
         assert self.crawler.stats is not None
-        limit = self.settings.getint("NIANBAO_MAX_LIST_PAGES", 50)
+        limit = self.settings.getint("NIANBAO_MAX_LIST_PAGES")
         nexts = [(url, None) for url in page.next_urls] + [(url, dict(form)) for url, form in page.next_posts]
         for url, form in nexts:
             key = f"{url}?{urlencode(form)}" if form else url

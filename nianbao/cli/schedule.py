@@ -1,0 +1,76 @@
+"""`nianbao schedule`: the foreground crawl service (run it under systemd), and `--list` of upcoming runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from nianbao.cli.options import db_option
+from nianbao.scheduler import DEFAULT_TIMEZONE, GRACE, CrawlService, load_config
+from storage import ArchiveError
+
+
+@click.command()
+@db_option
+@click.option("--list", "list_only", is_flag=True, help="Show the plan and the next run of each portal, then exit.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Schedule TOML: [default], [portals.NAME], [levels.LEVEL] with cron = \"…\" or every = \"12h\".")
+@click.option("--jobs-db", metavar="URL", help="Job store (SQLAlchemy URL); default: <archive>.jobs.db beside it.")
+@click.option("--run-now", is_flag=True, help="Crawl every portal right away, then follow the plan.")
+@click.option("--max-parallel", default=2, show_default=True, help="Crawls (of different portals) at once.")
+@click.option("--grace-hours", default=GRACE.total_seconds() / 3600, show_default=True,
+              help="A run missed by less than this (downtime) still runs, once.")
+@click.option("--stop-timeout", default=60.0, show_default=True,
+              help="Seconds a running crawl gets to stop cleanly on SIGTERM/SIGINT before it is killed.")
+@click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Scrapy setting passed to every crawl (repeatable).")
+def schedule(db_url: str, list_only: bool, config_path: str | None, jobs_db: str | None, run_now: bool,
+             max_parallel: int, grace_hours: float, stop_timeout: float, timezone: str,
+             settings: tuple[str, ...]) -> None:
+    """Run scheduled crawls of every registry portal in the foreground until SIGTERM/SIGINT."""
+    if any("=" not in s or s.startswith("=") for s in settings):
+        raise click.BadParameter("expected NAME=VALUE", param_hint="--set")
+    try:
+        service = CrawlService(db_url, jobs_url=jobs_db, config=load_config(config_path), timezone=timezone,
+                               max_parallel=max_parallel, grace=dt.timedelta(hours=grace_hours),
+                               stop_timeout=stop_timeout, crawl_args=[a for s in settings for a in ("-s", s)])
+        service.start(paused=True, run_now=run_now and not list_only)
+    except ArchiveError as exc:  # ScheduleError included
+        raise click.ClickException(str(exc)) from None
+    if list_only:
+        _print_plan(service)
+        service.close()
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"{signal.Signals(signum).name}: no new runs; stopping running crawls "
+                   f"(up to {stop_timeout:.0f}s)", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    _print_plan(service)
+    service.scheduler.resume()
+    click.echo(f"scheduler running (jobs in {service.jobs_url}); SIGTERM or Ctrl-C stops it", err=True)
+    while not stop.wait(1):
+        pass
+    service.stop()
+    click.echo("scheduler stopped", err=True)
+
+
+def _print_plan(service: CrawlService) -> None:
+    upcoming = service.upcoming()
+    click.echo(f"{'portal':<20} {'next run':<26} plan")
+    for u in upcoming:
+        when = f"{u.next_run:%Y-%m-%d %H:%M %Z}" if u.next_run else "paused"
+        click.echo(f"{u.portal:<20} {when:<26} {u.trigger}")
+    click.echo(f"{len(upcoming)} portal(s) scheduled")
+

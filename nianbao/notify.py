@@ -1,0 +1,169 @@
+"""Notifications after each run: an Atom feed file of new, changed and withdrawn reports, and an optional webhook.
+
+The feed is rebuilt from the archive (``Archive.recent_changes``) after every run, so it is always
+whole and consistent, whichever process wrote last, and the web UI can serve the same entries.
+The webhook carries only this run's events as one JSON POST, sent from a background thread after
+the crawl finished and retried with exponential backoff: a slow or failing receiver never holds the
+crawl up, and a receiver that is down for a moment still gets the message.
+
+Settings (``-s`` or environment): ``NIANBAO_FEED`` (path; empty turns the feed off; unset puts
+``<archive>.atom`` beside a SQLite archive), ``NIANBAO_FEED_ENTRIES`` (100), ``NIANBAO_WEBHOOK_URL``,
+``NIANBAO_WEBHOOK_ATTEMPTS`` (5), ``NIANBAO_WEBHOOK_BACKOFF`` (seconds before the first retry, doubling; 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+from xml.etree import ElementTree as ET
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.incremental import report_withdrawn
+from pipelines.components import RUN_ID
+from storage import Archive, open_archive
+from storage.archive import ChangeEvent
+from storage.paths import beside_archive
+
+logger = logging.getLogger(__name__)
+ATOM = "http://www.w3.org/2005/Atom"
+ANNOUNCED = ("new", "changed")  # store outcomes worth a notification; withdrawals come by signal
+
+
+def feed_xml(events: Sequence[ChangeEvent], title: str = "nianbao: new, changed and withdrawn reports") -> bytes:
+    """An Atom 1.0 document, one entry per event, newest first."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    now = max((e.at for e in events), default=dt.datetime.now(dt.UTC))
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        el.text = text
+        return el
+
+    sub(feed, "title", title)
+    sub(feed, "id", "urn:nianbao:changes")
+    sub(feed, "updated", now.isoformat())
+    sub(sub(feed, "author"), "name", "nianbao")
+    labels = {"new": "新增", "changed": "修改", "withdrawn": "撤下"}
+    for e in events:
+        entry = sub(feed, "entry")
+        sub(entry, "id", f"urn:nianbao:{e.kind}:{e.report_id}:{e.url or ''}:{e.at.isoformat()}")
+        sub(entry, "title", f"[{labels.get(e.kind, e.kind)}] {e.title or e.url or e.report_id}")
+        sub(entry, "updated", e.at.isoformat())
+        sub(entry, "category", term=e.kind)
+        if e.url:
+            sub(entry, "link", href=e.url)
+        summary = f"report {e.report_id}" + (f" on {e.portal}" if e.portal else "")
+        summary += f": {e.detail}" if e.detail else ""
+        sub(entry, "summary", summary)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def write_feed(path: Path, archive: Archive, limit: int = 100) -> int:
+    """Rewrite the feed file atomically (readers never see half a file); returns the entry count."""
+    events = archive.recent_changes(limit)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(feed_xml(events))
+    tmp.replace(path)
+    return len(events)
+
+
+def post_json(url: str, payload: dict[str, Any], *, attempts: int = 5, backoff: float = 2.0,
+              timeout: float = 10.0) -> bool:
+    """POST ``payload`` as JSON; retry network errors, 429 and 5xx with exponential backoff. True on 2xx.
+
+    Other 4xx answers are not retried: the receiver has said the request itself is wrong.
+    """
+    data = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    for attempt in range(1, attempts + 1):
+        request = urllib.request.Request(url, data=data, method="POST",
+                                         headers={"Content-Type": "application/json; charset=utf-8",
+                                                  "User-Agent": "nianbao-notify/0.1"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+            return True
+        except urllib.error.HTTPError as exc:
+            if exc.code != 429 and exc.code < 500:
+                logger.error("webhook %s refused the notification: HTTP %s", url, exc.code)
+                return False
+            problem = f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            problem = str(getattr(exc, "reason", exc))
+        if attempt < attempts:
+            delay = backoff * 2 ** (attempt - 1)
+            logger.warning("webhook %s failed (%s), attempt %d/%d; retrying in %.1fs",
+                           url, problem, attempt, attempts, delay)
+            time.sleep(delay)
+    logger.error("webhook %s failed %d times; giving up (the events are still in the feed)", url, attempts)
+    return False
+
+
+class Notifier:
+    """Scrapy extension: collect this run's new/changed/withdrawn reports; announce them when it closes."""
+
+    def __init__(self, crawler: Crawler, archive: Archive, feed: Path | None, webhook: str) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.feed = feed
+        self.webhook = webhook
+        self.events: list[dict[str, Any]] = []
+        self.thread: threading.Thread | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        db_url = settings["NIANBAO_DB"]
+        configured = settings.get("NIANBAO_FEED")
+        feed = beside_archive(db_url, ".atom") if configured is None else (Path(configured) if configured else None)
+        webhook = settings.get("NIANBAO_WEBHOOK_URL") or ""
+        if feed is None and not webhook:
+            raise NotConfigured("no feed path and no webhook URL")
+        ext = cls(crawler, open_archive(db_url), feed, webhook)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.withdrawn, signal=report_withdrawn)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item: Any) -> None:
+        adapter = ItemAdapter(item)
+        if adapter.get("outcome") in ANNOUNCED:
+            self.events.append({"kind": adapter["outcome"], "url": adapter["url"], "title": adapter.get("title"),
+                                "portal": adapter.get("portal"), "report_year": adapter.get("report_year"),
+                                "content_sha256": adapter.get("content_sha256")})
+
+    def withdrawn(self, portal: str | None, url: str, reason: str) -> None:
+        self.events.append({"kind": "withdrawn", "url": url, "portal": portal, "reason": reason})
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.feed is not None:
+            try:
+                entries = write_feed(self.feed, self.archive, self.crawler.settings.getint("NIANBAO_FEED_ENTRIES"))
+                logger.info("feed %s: %d entries", self.feed, entries)
+            except OSError as exc:  # a full disk must not turn a good crawl into a failed one
+                logger.error("could not write the feed %s: %s", self.feed, exc)
+        if self.webhook and self.events:
+            stats = self.crawler.stats
+            payload = {"source": "nianbao", "run_id": stats.get_value(RUN_ID) if stats else None,
+                       "finish_reason": reason, "events": self.events}
+            settings = self.crawler.settings
+            # Not a daemon: the process exits only after the last retry, but the crawl is already over.
+            self.thread = threading.Thread(
+                target=post_json, args=(self.webhook, payload), name="nianbao-webhook",
+                kwargs={"attempts": settings.getint("NIANBAO_WEBHOOK_ATTEMPTS"),
+                        "backoff": settings.getfloat("NIANBAO_WEBHOOK_BACKOFF")})
+            self.thread.start()

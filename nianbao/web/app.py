@@ -1,0 +1,243 @@
+"""The web interface: search page with filters and facets, report and portal pages, and a JSON API.
+
+Read-only: every route is a GET over ``storage.Archive`` / ``storage.archive.query``, the same query path as the
+CLI. Scraped text is untrusted: templates autoescape everything, links to sources are only drawn for
+http(s) URLs, and a strict Content-Security-Policy (no script at all, styles only from /static) means
+that even a missed escape could not run script that came from a portal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from storage import Archive, ArchiveError, open_archive
+from storage.archive.query import FACETS, MAX_LIMIT, SORTS, Filters, Page
+from storage.archive.records import HIGHLIGHT
+
+log = logging.getLogger("nianbao.web")
+HERE = Path(__file__).parent
+PAGE_SIZE = 20
+RUNS_SHOWN = 10
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+SORT_PATTERN = "^(" + "|".join(SORTS) + ")$"
+_MARKED = re.compile(f"{HIGHLIGHT[0]}(.*?){HIGHLIGHT[1]}", re.S)
+_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def marked_parts(snippet: str) -> list[tuple[str, bool]]:
+    """Split a «highlighted» snippet into (text, is_match) parts for the template to escape and mark up."""
+    parts, pos = [], 0
+    for m in _MARKED.finditer(snippet):
+        parts += [(snippet[pos:m.start()], False), (m.group(1), True)]
+        pos = m.end()
+    return [p for p in [*parts, (snippet[pos:], False)] if p[0]]
+
+
+def term_parts(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """Split text into (text, is_match) parts around every query term (case-insensitive, like search)."""
+    if not terms:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    parts, pos = [], 0
+    for m in pattern.finditer(text):
+        parts += [(text[pos:m.start()], False), (m.group(0), True)]
+        pos = m.end()
+    return [p for p in [*parts, (text[pos:], False)] if p[0]]
+
+
+def diff_parts(diff: str) -> list[tuple[str, str]]:
+    """Split a ``[-removed-]``/``{+added+}`` diff into (text, "" | "del" | "ins") parts."""
+    parts, pos = [], 0
+    for m in _DIFF.finditer(diff):
+        parts += [(diff[pos:m.start()], ""), (m.group(1), "del") if m.group(1) is not None else (m.group(2), "ins")]
+        pos = m.end()
+    return [p for p in [*parts, (diff[pos:], "")] if p[0]]
+
+
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text."""
+    return url if url and re.match(r"https?://", url, re.I) else None
+
+
+def _as_mapping(item: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.asdict(item)
+    return dict(item) if isinstance(item, dict) else {"value": item}
+
+
+def _optional(archive: Archive, method: str, *args: Any) -> Any:
+    """Call an archive feature that may not exist in this version (versions, diff, attachments, health)."""
+    func = getattr(archive, method, None)
+    if func is None:
+        return None
+    try:
+        return func(*args)
+    except Exception:  # an optional panel must never take the page down
+        log.warning("archive.%s%r failed", method, args, exc_info=True)
+        return None
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None
+
+
+def _filters(year: str | None, region: str | None, organ: str | None, portal: str | None,
+             published_from: str | None, published_to: str | None, level: str | None) -> Filters:
+    """Filters from HTML form fields, where an untouched field arrives as an empty string."""
+    try:
+        year_value = int(year) if _blank_to_none(year) else None
+        dates = [dt.date.fromisoformat(d) if _blank_to_none(d) else None for d in (published_from, published_to)]
+    except ValueError as exc:
+        raise ArchiveError(f"bad filter value: {exc}") from None
+    return Filters.of(year=year_value, region=_blank_to_none(region), organ=_blank_to_none(organ),
+                      portal=_blank_to_none(portal), published_from=dates[0], published_to=dates[1],
+                      level=_blank_to_none(level))
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def create_app(archive: Archive | str) -> FastAPI:
+    """The ASGI app over one archive (an ``Archive`` or a database URL)."""
+    archive = archive if isinstance(archive, Archive) else open_archive(archive)
+    app = FastAPI(title="nianbao archive", version="1", openapi_url="/api/openapi.json", docs_url=None,
+                  redoc_url=None,
+                  description="Read-only search over archived government information-disclosure annual reports "
+                              "(政府信息公开工作年度报告). Terms match as substrings; every term must match.")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(safe_href=safe_href, marked_parts=marked_parts, term_parts=term_parts,
+                                 diff_parts=diff_parts, sorts=list(SORTS))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(ArchiveError)
+    async def bad_request(request: Request, exc: ArchiveError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return templates.TemplateResponse(request, "error.html", {"message": str(exc)}, status_code=400)
+
+    def page_of(q: str | None, filters: Filters, sort: str, limit: int, offset: int) -> Page:
+        return archive.query.page(_blank_to_none(q), filters, sort=sort, limit=limit, offset=offset)
+
+    # -- HTML -------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str | None = None, year: str | None = None, region: str | None = None,
+                    organ: str | None = None, portal: str | None = None, published_from: str | None = None,
+                    published_to: str | None = None, level: str | None = None, sort: str = "newest",
+                    page: int = 1) -> Response:
+        form = {"q": q or "", "year": year or "", "region": region or "", "organ": organ or "",
+                "portal": portal or "", "published_from": published_from or "", "published_to": published_to or "",
+                "level": level or "", "sort": sort}
+        filters = _filters(year, region, organ, portal, published_from, published_to, level)
+        page = max(page, 1)
+        result = page_of(q, filters, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        facets = archive.query.facets(_blank_to_none(q), filters)
+
+        def link(**changes: Any) -> str:
+            params = {k: v for k, v in {**form, "page": page, **changes}.items() if v not in ("", None, 1)}
+            return "/?" + urlencode(params)
+
+        return templates.TemplateResponse(request, "search.html", {
+            "form": form, "result": result, "facets": facets, "page": page, "link": link,
+            "pages": max(1, -(-result.total // PAGE_SIZE)), "facet_names": FACETS,
+            "terms": (q or "").split()})
+
+    @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
+    def report_page(request: Request, report_id: int, q: str | None = None) -> Response:
+        report = archive.get_report(report_id)
+        if report is None:
+            raise HTTPException(404, f"no report with id {report_id}")
+        versions = _optional(archive, "versions", report_id) or []
+        diff = _optional(archive, "diff", report_id) if len(versions) > 1 else None
+        return templates.TemplateResponse(request, "report.html", {
+            "report": report, "terms": (q or "").split(), "q": q or "",
+            "versions": [_as_mapping(v) for v in versions], "diff": diff,
+            "attachments": [_as_mapping(a) for a in _optional(archive, "attachments", report_id) or []]})
+
+    @app.get("/portals/{name}", response_class=HTMLResponse, include_in_schema=False)
+    def portal_page(request: Request, name: str) -> Response:
+        return templates.TemplateResponse(request, "portal.html", portal_info(name))
+
+    def portal_info(name: str) -> dict[str, Any]:
+        spec = archive.get_portal(name)
+        if spec is None:
+            raise HTTPException(404, f"no portal named {name!r}")
+        runs = [r for r in archive.list_runs(limit=200) if not r.portals or name in r.portals][:RUNS_SHOWN]
+        health = _optional(archive, "portal_health", name)
+        return {"portal": spec, "reports": archive.query.count(None, Filters(portal=name)),
+                "health": _as_mapping(health) if health else None,
+                "runs": [{"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at,
+                          "finish_reason": r.finish_reason,
+                          "errors": [e for e in r.errors if e.get("portal") in (None, name)]} for r in runs]}
+
+    # -- JSON API ---------------------------------------------------------------------------------
+
+    @app.get("/api/search", tags=["search"])
+    def api_search(q: Annotated[str | None, Query(description="Terms, space-separated; all must match")] = None,
+                   year: int | None = None,
+                   region: Annotated[str | None, Query(description="Region name part or code prefix")] = None,
+                   organ: str | None = None, portal: str | None = None, published_from: dt.date | None = None,
+                   published_to: dt.date | None = None, level: str | None = None,
+                   sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "newest",
+                   limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
+                   offset: Annotated[int, Query(ge=0)] = 0, facets: bool = False) -> dict[str, Any]:
+        """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
+        filters = Filters.of(year=year, region=region, organ=organ, portal=portal, published_from=published_from,
+                             published_to=published_to, level=level)
+        result = page_of(q, filters, sort, limit, offset)
+        body: dict[str, Any] = {"total": result.total, "limit": limit, "offset": offset,
+                                "hits": _jsonable(result.hits)}
+        if facets:
+            body["facets"] = {k: [{"value": v, "count": n} for v, n in rows]
+                              for k, rows in archive.query.facets(_blank_to_none(q), filters).items()}
+        return body
+
+    @app.get("/api/reports/{report_id}", tags=["reports"])
+    def api_report(report_id: int) -> dict[str, Any]:
+        """One report: metadata, clean text, every URL it was seen at, versions and attachments when known."""
+        report = archive.get_report(report_id)
+        if report is None:
+            raise HTTPException(404, f"no report with id {report_id}")
+        return _jsonable({**dataclasses.asdict(report),
+                          "versions": _optional(archive, "versions", report_id) or [],
+                          "attachments": _optional(archive, "attachments", report_id) or []})
+
+    @app.get("/api/portals/{name}", tags=["portals"])
+    def api_portal(name: str) -> dict[str, Any]:
+        """A registry entry, its report count, health and recent crawl runs."""
+        return _jsonable(portal_info(name))
+
+    return app

@@ -1,3 +1,0 @@
-from pipelines.documents import _main
-
-_main()

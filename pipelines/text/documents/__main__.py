@@ -1,0 +1,3 @@
+from pipelines.text.documents import _main
+
+_main()

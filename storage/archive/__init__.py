@@ -1,0 +1,53 @@
+"""The one query API over the archive: the CLI, the crawler's pipelines and the tests all use it.
+
+Writes are idempotent and safe under concurrent crawls: reports are keyed by content hash and
+sightings by URL, both behind unique constraints, and every insert is an insert-or-ignore/upsert in
+one short transaction, so two crawls at once never store a report twice and a crawl killed midway
+leaves only whole rows behind.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from storage.archive.history import History
+from storage.archive.portals import Portals, portal_spec_from_mapping, portal_spec_to_mapping, read_portal_file
+from storage.archive.query import Search
+from storage.archive.records import (
+    ArchiveError,
+    AttachmentRecord,
+    AttachmentView,
+    ChangeEvent,
+    Outcome,
+    PortalHealth,
+    PortalSpec,
+    ReportRecord,
+    ReportView,
+    RunView,
+    SearchHit,
+    SightingView,
+    VersionView,
+)
+from storage.archive.reports import Reports
+from storage.archive.runs import Runs
+
+
+class Archive(Portals, Reports, Search, History, Runs):
+    """Registry, reports, search, history and crawl runs behind any SQLAlchemy URL (one module per concern)."""
+
+
+_OPEN: dict[str, Archive] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_archive(url: str) -> Archive:
+    """The process's one :class:`Archive` for ``url``: every component of a crawl shares it and its engine."""
+    with _OPEN_LOCK:
+        if url not in _OPEN:
+            _OPEN[url] = Archive(url)
+        return _OPEN[url]
+
+
+__all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "Outcome", "PortalHealth",
+           "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView", "VersionView",
+           "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]

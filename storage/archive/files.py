@@ -1,0 +1,50 @@
+"""Content-addressed store of original attachment bytes, beside the database.
+
+Files are kept under ``<root>/<sha[:2]>/<sha[2:4]>/<sha>``: the same file found at ten URLs is kept
+once, a name can never collide, and ``nianbao reextract`` can read every attachment again with a
+better (or newly installed) extractor without refetching it.  Writes go to a temporary file that is
+renamed into place, so a crawl killed mid-write leaves no half file under a valid name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileStore:
+    """Original bytes by SHA-256."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (idempotent) and return its SHA-256."""
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha
+
+    def get(self, sha256: str) -> bytes | None:
+        """The stored bytes, or None when this store does not hold them."""
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            return None

@@ -1,0 +1,391 @@
+"""Search, filters, facets and streaming export: the one query path behind ``Archive.search``/``export``,
+``nianbao search``/``export`` and the web interface.
+
+Chinese has no spaces between words, so a query term matches as a substring, never as a "word":
+
+- SQLite: the FTS5 trigram index (migration 0001) answers when every term has 3+ characters; shorter
+  terms cannot be split into trigrams, so they use a plain ``LIKE`` scan.
+- PostgreSQL: ``ILIKE '%term%'``, which pg_trgm GIN indexes (migration 0005) answer for terms of 3+
+  characters (PostgreSQL itself falls back to a scan for shorter ones).
+
+Both backends return the same reports in the same order: results are sorted by metadata (publish
+date, report year or id, with id as tie-breaker), never by a backend-specific relevance score, so
+paging and comparisons are stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    column,
+    exists,
+    func,
+    inspect,
+    literal_column,
+    not_,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import aliased
+
+from storage.archive.base import ArchiveBase
+from storage.archive.records import ArchiveError, SearchHit, _python_snippet
+from storage.models import Portal, Report, Sighting
+
+FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
+MAX_LIMIT = 1000
+EXPORT_BATCH = 100  # rows held at once when streaming an export (≈ 2 MB of report text); a parquet row group
+
+# name -> ORDER BY; id breaks ties so that every backend pages identically
+SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (Report.published.desc().nulls_last(), Report.id.desc()),
+    "oldest": (Report.published.asc().nulls_last(), Report.id.asc()),
+    "year": (Report.report_year.desc().nulls_last(), Report.id.desc()),
+    "id": (Report.id.asc(),),
+}
+# SQLite sorts NULL lowest, so its DESC already puts undated reports last; without an explicit NULLS LAST
+# the planner can walk ix_report_published / ix_report_report_year in order and stop after one page
+_SQLITE_SORTS = {**SORTS, "newest": (Report.published.desc(), Report.id.desc()),
+                 "year": (Report.report_year.desc(), Report.id.desc())}
+_SQLITE_WALK = {"newest": "ix_report_published", "year": "ix_report_report_year"}
+# PostgreSQL: sort key of the sorts that look at the newest reports first (see Query._page_ids)
+_PG_WINDOW = {"newest": Report.published, "year": Report.report_year}
+WINDOW_ROWS = 1000
+FACETS = ("year", "region", "level")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Conditions on report metadata and on the portals a report was seen on.
+
+    ``region`` is a region code prefix when it is all digits (``2104`` = 抚顺市), else part of the
+    region name; ``region``, ``level`` and ``portal`` must hold for one and the same portal.
+    """
+
+    year: int | None = None
+    region: str | None = None
+    organ: str | None = None
+    portal: str | None = None
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+    level: str | None = None
+    has_attachment: bool | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("region", "organ", "portal", "level"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise ArchiveError(f"empty --{name.replace('_', '-')} filter")
+        if self.published_from and self.published_to and self.published_from > self.published_to:
+            raise ArchiveError(f"--published-from {self.published_from} is after --published-to {self.published_to}")
+
+    @classmethod
+    def of(cls, **values: Any) -> Filters:
+        """Filters from keyword arguments, ignoring ``None`` values and naming unknown ones."""
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ArchiveError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: v for k, v in values.items() if v is not None})
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of hits, with the total number of matches (for paging)."""
+
+    hits: list[SearchHit]
+    total: int
+    limit: int
+    offset: int
+
+
+def parse_terms(query: str | None) -> list[str]:
+    """Whitespace-separated terms, each of which must match. ``None`` means "no text condition"."""
+    if query is None:
+        return []
+    terms = query.split()
+    if not terms:
+        raise ArchiveError("empty search query")
+    return terms
+
+
+def backend_warnings(engine: Engine) -> list[str]:
+    """What makes search on this database slow (never wrong), worded for a user."""
+    if engine.dialect.name == "sqlite":
+        if not inspect(engine).has_table("report_fts"):
+            return ["this SQLite build has no FTS5 trigram tokenizer (SQLite ≥ 3.34): every search scans"]
+        return []
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as conn:
+        ctype = conn.exec_driver_sql("SELECT datctype FROM pg_database WHERE datname = current_database()").scalar()
+        has_trgm = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").scalar()
+    warnings = []
+    if "utf" not in str(ctype).lower():
+        warnings.append(f"the database's LC_CTYPE is {ctype!r}, not UTF-8: pg_trgm extracts no trigrams from "
+                        "Chinese text, so searches scan every report (results stay correct). Recreate the "
+                        "database with LC_CTYPE 'C.UTF-8' (see README).")
+    if not has_trgm:
+        warnings.append("the pg_trgm extension is missing: every search scans")
+    return warnings
+
+
+class Query:
+    """Read-only queries over one archive engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
+
+    # -- conditions -------------------------------------------------------------------------------
+
+    def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
+        """FTS5 for the terms it can hold (3+ characters, SQLite), a substring match for the others."""
+        indexed = [t for t in terms if len(t) >= FTS_MIN_CHARS] if self._fts else []
+        conditions = [or_(self._like(Report.title, t), self._like(Report.body, t)) for t in terms if t not in indexed]
+        if indexed:
+            fts = table("report_fts", column("rowid"))
+            match = " ".join('"' + t.replace('"', '""') + '"' for t in indexed)
+            matching = select(fts.c.rowid).where(literal_column("report_fts").op("MATCH")(match))
+            conditions.insert(0, Report.id.in_(matching))
+        return and_(*conditions)
+
+    def _like(self, col: Any, value: str) -> ColumnElement[bool]:
+        """Substring match ignoring case, as SQLite's LIKE and FTS5 do: PostgreSQL needs ILIKE for that,
+        but only for terms that have case at all (ILIKE lower-cases every text it reads; Chinese has no case)."""
+        if self.engine.dialect.name == "postgresql" and value.lower() != value.upper():
+            return col.icontains(value, autoescape=True)
+        return col.contains(value, autoescape=True)
+
+    def _order(self, stmt: Select[Any], sort: str) -> Select[Any]:
+        if sort not in SORTS:
+            raise ArchiveError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
+        if self.engine.dialect.name != "sqlite":
+            return stmt.order_by(*SORTS[sort])
+        stmt = stmt.order_by(*_SQLITE_SORTS[sort])
+        if sort in _SQLITE_WALK:
+            # Left alone, SQLite fetches every FTS match and sorts them (≈ 200 ms for a common term in 100,000
+            # reports); walking the sort index and testing each id against the match set stops after a page.
+            stmt = stmt.with_hint(Report, f"INDEXED BY {_SQLITE_WALK[sort]}", "sqlite")
+        return stmt
+
+    def _attachment_condition(self, wanted: bool) -> ColumnElement[bool]:
+        if not inspect(self.engine).has_table("attachment"):
+            raise ArchiveError("--has-attachment needs attachment records, which this archive does not have "
+                               "(no 'attachment' table: it arrives with a later schema upgrade)")
+        attachment = table("attachment", column("report_id"))
+        found = exists().where(attachment.c.report_id == Report.id)
+        return found if wanted else not_(found)
+
+    def conditions(self, terms: Sequence[str], filters: Filters) -> list[ColumnElement[bool]]:
+        """WHERE conditions on ``report`` for a query's terms and filters."""
+        where: list[ColumnElement[bool]] = [self._text_condition(terms)] if terms else []
+        if filters.year is not None:
+            where.append(Report.report_year == filters.year)
+        if filters.organ:
+            where.append(self._like(Report.organ, filters.organ.strip()))
+        if filters.published_from:
+            where.append(Report.published >= filters.published_from)
+        if filters.published_to:
+            where.append(Report.published <= filters.published_to)
+        if filters.has_attachment is not None:
+            where.append(self._attachment_condition(filters.has_attachment))
+        # aliases: the facet queries join sighting and portal themselves, which must not correlate in here
+        seen, portal = aliased(Sighting), aliased(Portal)
+        on_portal = self._portal_conditions(filters, portal)
+        if on_portal:
+            where.append(exists().where(seen.report_id == Report.id, portal.id == seen.portal_id, *on_portal))
+        return where
+
+    def _portal_conditions(self, filters: Filters, portal: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if filters.portal:
+            out.append(portal.name == filters.portal.strip())
+        if filters.level:
+            out.append(portal.level == filters.level.strip())
+        if filters.region:
+            region = filters.region.strip()
+            out.append(portal.region_code.startswith(region, autoescape=True) if re.fullmatch(r"\d+", region)
+                       else self._like(portal.region, region))
+        return out
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self, query: str | None, filters: Filters = Filters(), *, sort: str = "newest", limit: int = 20,
+               offset: int = 0) -> list[SearchHit]:
+        """Matching reports, one page, each with a highlighted snippet.
+
+        Two steps: ids of the page first (a sort that carries no bodies), then the page's rows.
+        """
+        terms = parse_terms(query)
+        if not 0 < limit <= MAX_LIMIT or offset < 0:
+            raise ArchiveError(f"--limit must be 1…{MAX_LIMIT} and --offset ≥ 0")
+        ids_stmt = self._order(select(Report.id).where(*self.conditions(terms, filters)), sort)
+        first_url = (select(Sighting.url).where(Sighting.report_id == Report.id)
+                     .order_by(Sighting.id).limit(1).scalar_subquery())
+        with self.engine.connect() as conn:
+            ids = self._page_ids(conn, ids_stmt, bool(terms), sort, limit, offset)
+            rows = {row.id: row for row in conn.execute(
+                select(Report.id, Report.title, Report.organ, Report.report_year, Report.published,
+                       first_url.label("url"), Report.body).where(Report.id.in_(ids)))}
+        return [SearchHit(id=r.id, title=r.title, organ=r.organ, report_year=r.report_year, published=r.published,
+                          url=r.url, snippet=_python_snippet(r.body, terms))
+                for r in (rows[i] for i in ids)]
+
+    def _page_ids(self, conn: Connection, stmt: Select[Any], has_terms: bool, sort: str, limit: int,
+                  offset: int) -> list[int]:
+        """The ids of one page; on PostgreSQL, first among the newest reports only.
+
+        PostgreSQL cannot stop early on a common term: it reads (and de-TOASTs) every matching body, then
+        sorts. Most terms people search for are common, so first look only at the reports whose sort key
+        is within the top WINDOW_ROWS (an index range): when that fills the page, the page is exact,
+        because every report outside the window sorts after every report inside it. Otherwise the term
+        is rare and the trigram index answers it quickly; the planner underrates reading TOASTed bodies
+        and would scan the table, hence ``enable_seqscan = off`` for this transaction.
+        """
+        key = _PG_WINDOW.get(sort)
+        if self.engine.dialect.name == "postgresql" and has_terms and key is not None:
+            if offset + limit <= WINDOW_ROWS:
+                cutoff = conn.scalar(select(key).where(key.is_not(None)).order_by(key.desc())
+                                     .offset(WINDOW_ROWS - 1).limit(1))
+                if cutoff is not None:
+                    ids = list(conn.scalars(stmt.where(key >= cutoff).limit(limit).offset(offset)))
+                    if len(ids) == limit:
+                        return ids
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        return list(conn.scalars(stmt.limit(limit).offset(offset)))
+
+    def page(self, query: str | None, filters: Filters = Filters(), *, sort: str = "newest", limit: int = 20,
+             offset: int = 0) -> Page:
+        hits = self.search(query, filters, sort=sort, limit=limit, offset=offset)
+        return Page(hits=hits, total=self.count(query, filters), limit=limit, offset=offset)
+
+    def count(self, query: str | None, filters: Filters = Filters()) -> int:
+        where = self.conditions(parse_terms(query), filters)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(Report).where(*where)) or 0
+
+    def facets(self, query: str | None, filters: Filters = Filters(), *, top: int = 20
+               ) -> dict[str, list[tuple[Any, int]]]:
+        """Counts of matching reports by report year, region and portal level, largest first.
+
+        A report seen on portals of two regions counts once in each.
+        """
+        where = self.conditions(parse_terms(query), filters)
+        n_reports = func.count(Report.id.distinct()).label("n")
+        seen_on = Report.__table__.join(Sighting, Sighting.report_id == Report.id).join(
+            Portal, Portal.id == Sighting.portal_id)
+        statements: dict[str, Select[Any]] = {
+            "year": select(Report.report_year, func.count(Report.id).label("n")).where(*where)
+            .group_by(Report.report_year),
+            "region": select(Portal.region, n_reports).select_from(seen_on).where(*where, Portal.region.is_not(None))
+            .group_by(Portal.region),
+            "level": select(Portal.level, n_reports).select_from(seen_on).where(*where, Portal.level.is_not(None))
+            .group_by(Portal.level),
+        }
+        out: dict[str, list[tuple[Any, int]]] = {}
+        with self.engine.connect() as conn:
+            for name, stmt in statements.items():
+                rows = conn.execute(stmt.order_by(literal_column("n").desc(), stmt.selected_columns[0])
+                                    .limit(top)).all()
+                out[name] = [(value, n) for value, n in rows]
+        return out
+
+    # -- export -----------------------------------------------------------------------------------
+
+    def export(self, query: str | None = None, filters: Filters = Filters(), *, sort: str = "id",
+               with_body: bool = True, batch: int = EXPORT_BATCH) -> Iterator[dict[str, Any]]:
+        """Every matching report with its metadata and sightings, streamed in constant memory.
+
+        Rows come from one streaming cursor (a server-side cursor on PostgreSQL) ``batch`` at a time;
+        each batch's sightings are read in one more query. Bad arguments raise here, before any row.
+        """
+        terms = parse_terms(query)
+        cols = [Report.id, Report.title, Report.organ, Report.report_year, Report.report_year_source,
+                Report.published, Report.first_seen, Report.content_sha256, Report.meta]
+        stmt = self._order(select(*cols, *([Report.body] if with_body else [])).where(*self.conditions(terms, filters)),
+                           sort)
+        return self._stream(stmt, [c.key for c in cols], with_body, batch)
+
+    def _stream(self, stmt: Select[Any], keys: list[str], with_body: bool, batch: int) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+            for part in result.partitions():
+                seen = self._sightings(r.id for r in part)
+                for r in part:
+                    row = {key: getattr(r, key) for key in keys}
+                    row["meta"] = dict(r.meta or {})
+                    row.update(_sighting_columns(seen.get(r.id, [])))
+                    if with_body:
+                        row["body"] = r.body
+                    yield row
+
+    def _sightings(self, ids: Iterator[int]) -> dict[int, list[Any]]:
+        stmt = (select(Sighting.report_id, Sighting.url, Portal.name, Portal.region, Portal.region_code, Portal.level)
+                .outerjoin(Portal, Portal.id == Sighting.portal_id).where(Sighting.report_id.in_(list(ids)))
+                .order_by(Sighting.id))
+        out: dict[int, list[Any]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(stmt):
+                out.setdefault(row.report_id, []).append(row)
+        return out
+
+
+EXPORT_FIELDS = ("id", "title", "organ", "report_year", "report_year_source", "published", "first_seen",
+                 "content_sha256", "urls", "portals", "regions", "region_codes", "levels", "meta", "body")
+
+
+def _sighting_columns(rows: list[Any]) -> dict[str, list[str]]:
+    """Where a report was seen: every URL, and each distinct portal / region / code / level, in order."""
+    def distinct(values: Iterator[str | None]) -> list[str]:
+        return [v for v in dict.fromkeys(values) if v]
+
+    return {"urls": [r.url for r in rows], "portals": distinct(r.name for r in rows),
+            "regions": distinct(r.region for r in rows), "region_codes": distinct(r.region_code for r in rows),
+            "levels": distinct(r.level for r in rows)}
+
+
+class Search(ArchiveBase):
+    """Search, facets and export as methods of the archive (the work is done by :class:`Query`)."""
+
+    def search(self, query: str | None, *, limit: int = 20, offset: int = 0, sort: str = "newest",
+               **filters: Any) -> list[SearchHit]:
+        """Reports whose title or text contains every whitespace-separated term, newest first.
+
+        Keyword filters (``year``, ``region``, ``organ``, ``portal``, ``published_from``/``_to``, ``level``,
+        ``has_attachment``) and sorts are those of ``storage.archive.query``, which does the work (SQLite FTS5
+        trigram / PostgreSQL pg_trgm, same answers on both). ``query=None`` lists by filters only.
+        """
+        return self.query.search(query, Filters.of(**filters), sort=sort, limit=limit,
+                                 offset=offset)
+
+    @property
+    def query(self) -> Query:
+        """The ``storage.archive.query.Query`` over this archive: pages with totals, facets, streaming export."""
+        return Query(self.engine)
+
+    def export(self, query: str | None = None, *, sort: str = "id", with_body: bool = True,
+               **filters: Any) -> Iterable[dict[str, Any]]:
+        """Every matching report with metadata and sightings, streamed (constant memory)."""
+        return self.query.export(query, Filters.of(**filters), sort=sort, with_body=with_body)
+
+    def facets(self, query: str | None = None, **filters: Any) -> dict[str, list[tuple[Any, int]]]:
+        """Matching reports counted by report year, region and portal level."""
+        return self.query.facets(query, Filters.of(**filters))
+
+    def search_warnings(self) -> list[str]:
+        """Why searches on this database would be slow (e.g. PostgreSQL without a UTF-8 LC_CTYPE)."""
+        return backend_warnings(self.engine)

@@ -1,0 +1,150 @@
+"""Reports and where they were seen: the idempotent write of one crawled report, attachments, reading back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from storage.archive.base import ArchiveBase, _insert
+from storage.archive.records import AttachmentRecord, AttachmentView, Outcome, ReportRecord, ReportView, SightingView
+from storage.models import Attachment, Portal, Report, ReportVersion, Sighting, utcnow
+from storage.session import write_session
+
+
+class Reports(ArchiveBase):
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of ``urls`` already have a sighting (list paging stops at a page of known links)."""
+        wanted = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        with self._read() as s:
+            for start in range(0, len(wanted), 500):
+                found.update(s.scalars(select(Sighting.url).where(Sighting.url.in_(wanted[start:start + 500]))))
+        return found
+
+    # -- reports ----------------------------------------------------------------------------------
+
+    def touch_if_unchanged(self, url: str, content_sha256: str, *, run_id: int | None = None,
+                           http_status: int | None = 200) -> bool:
+        """Mark a URL as seen again when it still carries this content; False when it does not.
+
+        A read first: only an unchanged page (the usual case on re-crawls) takes the write lock, so a
+        page with new content costs no empty write transaction before the store stage writes it.
+        """
+        same = (select(Sighting.id).join(Report, Sighting.report_id == Report.id)
+                .where(Sighting.url == url, Report.content_sha256 == content_sha256))
+        with self._read() as s:
+            if s.scalar(same) is None:
+                return False
+        with write_session(self.engine) as s:
+            result = s.execute(update(Sighting)
+                               .where(Sighting.id.in_(same))
+                               .values(last_seen=utcnow(), run_id=run_id, http_status=http_status,
+                                       withdrawn_at=None, withdrawn_reason=None))
+            return result.rowcount == 1
+
+    def record(self, rec: ReportRecord) -> Outcome:
+        """Store one fetched report idempotently and say what that changed."""
+        insert = _insert(self.engine)
+        now = utcnow()
+        with write_session(self.engine) as s:
+            created = s.execute(
+                insert(Report).values(content_sha256=rec.content_sha256, title=rec.title, organ=rec.organ,
+                                      report_year=rec.report_year, report_year_source=rec.report_year_source,
+                                      published=rec.published, body=rec.body, meta=rec.meta, first_seen=now)
+                .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
+            ).scalar()
+            report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
+            previous = s.scalar(select(Sighting.report_id).where(Sighting.url == rec.url))
+            portal_id = (s.scalar(select(Portal.id).where(Portal.name == rec.portal))
+                         if rec.portal else None)
+            s.execute(
+                insert(Sighting).values(url=rec.url, report_id=report_id, portal_id=portal_id, run_id=rec.run_id,
+                                        http_status=rec.http_status, first_seen=now, last_seen=now)
+                .on_conflict_do_update(index_elements=["url"],
+                                       set_={"report_id": report_id, "last_seen": now, "run_id": rec.run_id,
+                                             "http_status": rec.http_status, "withdrawn_at": None,
+                                             "withdrawn_reason": None,
+                                             "portal_id": func.coalesce(portal_id, Sighting.portal_id)})
+            )
+            if previous is not None and previous != report_id:  # an edited page: keep the link between versions
+                s.add(ReportVersion(url=rec.url, old_report_id=previous, new_report_id=report_id,
+                                    run_id=rec.run_id, seen_at=now))
+            self._record_attachments(s, report_id, rec.attachments, now)
+        if previous is None:
+            return Outcome.NEW if created else Outcome.DUPLICATE
+        return Outcome.UNCHANGED if previous == report_id else Outcome.CHANGED
+
+    def _record_attachments(self, s: Any, report_id: int, attachments: Sequence[AttachmentRecord],
+                            now: dt.datetime) -> None:
+        """Attachment rows in the report's own transaction; a file seen again updates its row."""
+        for att in attachments:
+            values = {f.name: getattr(att, f.name) for f in fields(att)}
+            s.execute(_insert(self.engine)(Attachment).values(**values, report_id=report_id, first_seen=now)
+                      .on_conflict_do_update(index_elements=["report_id", "url"],
+                                             set_={k: v for k, v in values.items() if k != "url"}))
+
+    def attachments(self, report_id: int | None = None, *, status: str | None = None) -> list[AttachmentView]:
+        """Attachment records of one report (or of every report), optionally only those with ``status``."""
+        stmt = select(Attachment).order_by(Attachment.id)
+        if report_id is not None:
+            stmt = stmt.where(Attachment.report_id == report_id)
+        if status is not None:
+            stmt = stmt.where(Attachment.status == status)
+        with self._read() as s:
+            return [AttachmentView(**{f.name: getattr(row, f.name) for f in fields(AttachmentView)})
+                    for row in s.scalars(stmt)]
+
+    def update_attachment(self, attachment_id: int, result: AttachmentRecord) -> None:
+        """Store what a new extraction of an attachment's bytes made of them (``nianbao reextract``)."""
+        with write_session(self.engine) as s:
+            s.execute(update(Attachment).where(Attachment.id == attachment_id).values(
+                status=result.status, extractor=result.extractor, pages=result.pages, ocr=result.ocr,
+                detail=result.detail, format=result.format, content_sha256=result.content_sha256))
+
+    def replace_report_text(self, report_id: int, body: str, content_sha256: str, meta: dict[str, Any]) -> bool:
+        """Give a report the text newly extracted from its attachments; False when another report has it."""
+        with write_session(self.engine) as s:
+            taken = s.scalar(select(Report.id).where(Report.content_sha256 == content_sha256,
+                                                     Report.id != report_id))
+            if taken is not None:
+                return False
+            s.execute(update(Report).where(Report.id == report_id)
+                      .values(body=body, content_sha256=content_sha256, meta=meta))
+            return True
+
+    def get_report(self, report_id: int) -> ReportView | None:
+        with self._read() as s:
+            row = s.scalar(select(Report).where(Report.id == report_id)
+                           .options(selectinload(Report.sightings).selectinload(Sighting.portal)))
+            if row is None:
+                return None
+            sightings = tuple(SightingView(url=x.url, portal=x.portal.name if x.portal else None,
+                                           http_status=x.http_status, first_seen=x.first_seen,
+                                           last_seen=x.last_seen, withdrawn_at=x.withdrawn_at,
+                                           withdrawn_reason=x.withdrawn_reason) for x in row.sightings)
+            return ReportView(id=row.id, title=row.title, organ=row.organ, report_year=row.report_year,
+                              report_year_source=row.report_year_source, published=row.published,
+                              content_sha256=row.content_sha256, body=row.body, meta=dict(row.meta or {}),
+                              first_seen=row.first_seen, sightings=sightings)
+
+    def count_reports(self) -> int:
+        with self._read() as s:
+            return s.scalar(select(func.count(Report.id))) or 0
+
+    def count_sightings(self) -> int:
+        with self._read() as s:
+            return s.scalar(select(func.count(Sighting.id))) or 0
+
+    def iter_reports(self) -> Iterable[ReportView]:
+        """Every report, in id order (for checks and exports)."""
+        with self._read() as s:
+            ids = list(s.scalars(select(Report.id).order_by(Report.id)))
+        for report_id in ids:
+            view = self.get_report(report_id)
+            if view is not None:
+                yield view

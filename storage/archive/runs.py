@@ -1,0 +1,80 @@
+"""Crawl runs: opened and closed by the crawl, dead runs marked killed, scheduler stops marked interrupted."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from storage.archive.base import ArchiveBase
+from storage.archive.records import RunView, _jsonable
+from storage.models import CrawlRun, utcnow
+from storage.session import write_session
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Runs(ArchiveBase):
+    def mark_interrupted(self, pid: int, host: str | None = None) -> list[int]:
+        """Record the runs of a crawl process stopped on purpose (scheduler shutdown) as ``interrupted``.
+
+        Covers a run Scrapy closed itself after the signal (reason ``shutdown``) and one whose process
+        had to be killed (no reason yet).
+        """
+        host = host or socket.gethostname()
+        with write_session(self.engine) as s:
+            runs = list(s.scalars(select(CrawlRun).where(
+                CrawlRun.pid == pid, CrawlRun.host == host,
+                or_(CrawlRun.finish_reason.is_(None), CrawlRun.finish_reason == "shutdown"))))
+            for run in runs:
+                run.finish_reason = "interrupted"
+                run.finished_at = run.finished_at or utcnow()
+            return [run.id for run in runs]
+
+    # -- crawl runs -------------------------------------------------------------------------------
+
+    def start_run(self, portals: Sequence[str]) -> int:
+        """Open a run; first mark runs on this host whose process died (SIGKILL, crash) as killed."""
+        host = socket.gethostname()
+        with write_session(self.engine) as s:
+            for run in s.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None),
+                                                        CrawlRun.finish_reason.is_(None),
+                                                        CrawlRun.host == host)):
+                if run.pid is not None and not _pid_alive(run.pid):
+                    run.finish_reason = "killed"
+            run = CrawlRun(portals=list(portals), stats={}, errors=[], pid=os.getpid(), host=host)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, reason: str, stats: dict[str, Any],
+                   errors: Sequence[dict[str, Any]]) -> None:
+        with write_session(self.engine) as s:
+            s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+                finished_at=utcnow(), finish_reason=reason, stats=_jsonable(stats), errors=list(errors)))
+
+    def get_run(self, run_id: int) -> RunView | None:
+        with self._read() as s:
+            row = s.get(CrawlRun, run_id)
+            return _run_view(row) if row else None
+
+    def list_runs(self, limit: int = 20) -> list[RunView]:
+        with self._read() as s:
+            return [_run_view(r) for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))]
+
+
+def _run_view(row: CrawlRun) -> RunView:
+    return RunView(id=row.id, started_at=row.started_at, finished_at=row.finished_at,
+                   finish_reason=row.finish_reason, portals=tuple(row.portals or ()),
+                   stats=dict(row.stats or {}), errors=tuple(row.errors or ()))

@@ -1,0 +1,139 @@
+"""The web interface in a real headless Chromium: search, see highlighted matches, page through results,
+open a report; hostile script from a portal never runs. Screenshots go to tests/artifacts/.
+
+Needs the Debian ``chromium`` package and Playwright's Python package (``.ci/run`` installs both);
+without them these tests skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import ReportRecord
+from tests.conftest import ROOT
+from tests.support.sample_archive import XSS_TITLE, load
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(sqlite_url: str) -> Iterator[str]:
+    """`nianbao serve` for real, in a subprocess, over an archive with more hits than one page."""
+    archive, _ = load(sqlite_url)
+    for i in range(25):
+        archive.record(ReportRecord(url=f"http://extra.nianbao.test/{i}.html", content_sha256=f"{i:064x}",
+                                    body=f"补充材料第{i}号：依申请公开收到申请{i}件。", title=f"补充报告{i:02d}"))
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--port", str(port)], cwd=ROOT,
+                            env={**os.environ, "NIANBAO_DB": sqlite_url}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/api/openapi.json", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"nianbao serve exited: {proc.stdout.read() if proc.stdout else ''}")
+                time.sleep(0.1)
+        else:
+            pytest.fail("nianbao serve did not answer")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest) -> Iterator[object]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 900})
+        finally:
+            browser.close()
+
+
+def shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_search_highlight_page_and_open_a_report(server: str, page: object) -> None:
+    p = page  # type: ignore[assignment]
+    p.goto(server + "/")
+    p.fill("input[name=q]", "依申请公开")
+    p.fill("input[name=region]", "")
+    p.click("button[type=submit]")
+    p.wait_for_load_state()
+    total = p.text_content("#total")
+    assert "page 1 of 2" in total
+    marks = p.locator(".snippet mark")
+    assert marks.count() >= 20 and marks.first.text_content() == "依申请公开"
+    shot(p, "1-search")
+    first_page = p.locator("a.title").all_text_contents()
+    p.click("a[rel=next]")
+    p.wait_for_load_state()
+    assert "page 2 of 2" in p.text_content("#total")
+    second_page = p.locator("a.title").all_text_contents()
+    assert len(first_page) == 20 and not set(first_page) & set(second_page)
+    shot(p, "2-next-page")
+    p.click("a[rel=prev]")
+    p.locator("a.title", has_text="新抚区2023年政府信息公开工作年度报告").click()
+    p.wait_for_load_state()
+    assert p.text_content("h1") == "新抚区2023年政府信息公开工作年度报告"
+    assert p.locator(".body mark").count() == 2  # both mentions in the text are marked
+    assert p.locator("ul.sources a").first.get_attribute("href") == "http://www.xinfu.nianbao.test/2024/3.html"
+    shot(p, "3-report")
+    p.click("ul.sources a[href='/portals/xinfu']")
+    p.wait_for_load_state()
+    assert "辽宁省抚顺市新抚区" in p.text_content("main")
+    shot(p, "4-portal")
+
+
+def test_facet_narrows_the_search(server: str, page: object) -> None:
+    p = page  # type: ignore[assignment]
+    p.goto(server + "/?q=年度报告")
+    p.locator(".facets a", has_text="street").click()
+    p.wait_for_load_state()
+    assert p.input_value("input[name=level]") == "street"
+    assert sorted(p.locator("a.title").all_text_contents()) == sorted(
+        ["新抚区站前街道2017年政府信息公开工作年度报告", "抚顺转载：大安市2021年政府信息公开工作年度报告"])
+    shot(p, "5-facet")
+
+
+def test_script_from_a_portal_never_runs(server: str, page: object) -> None:
+    p = page  # type: ignore[assignment]
+    dialogs: list[str] = []
+    p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    p.goto(server + "/?q=恶意页面")
+    p.locator("a.title").first.click()
+    p.wait_for_load_state()
+    assert p.text_content("h1") == XSS_TITLE  # shown as text
+    assert p.evaluate("document.title") != "pwned" and p.locator("main script, main img").count() == 0
+    shot(p, "6-hostile-report")
+    assert dialogs == []
+

@@ -1,0 +1,234 @@
+"""The whole path, for real: demo portals over loopback HTTP → `nianbao`/`scrapy` commands in
+subprocesses (a Twisted reactor runs once per process) → SQLite file / PostgreSQL → queries."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from nianbao.demo import DemoPortal, DemoServer, broken_portals, demo_portals, showcase_portals
+from pipelines.text.chrome import CHROME_MARKERS
+from storage import Archive, PortalSpec, ReportView
+from tests.conftest import ROOT, run_cmd
+
+PORTALS = demo_portals()
+SHOWCASE = showcase_portals()
+REPORT_DOCS = [(p, d) for p in PORTALS for d in p.documents if d.kind == "report"]
+EXPECTED = {d.content_key: d for _, d in REPORT_DOCS}  # unique contents
+PUBLISHED: dict[str, set[object]] = {}  # a repost carries the metadata of whichever copy came first
+for _p, _d in REPORT_DOCS:
+    PUBLISHED.setdefault(_d.content_key, set()).add(_d.published)
+NOT_REPORTS = {d.title for p in PORTALS for d in p.documents if d.kind != "report"}
+URLS = {f"http://{p.host}{path}" for p, d in REPORT_DOCS for path in d.paths}
+
+
+def register(db_url: str, portals: list[DemoPortal]) -> None:
+    archive = Archive(db_url)
+    for p in portals:
+        archive.add_portal(PortalSpec(name=p.name, homepage=p.homepage, column_urls=p.column_urls, cms=p.cms,
+                                      level=p.level, region=p.region, region_code=p.region_code), replace=True)
+
+
+def fast(proxy: str, db_url: str) -> dict[str, str]:
+    """Environment for a crawl of the demo portals from a subprocess (with NO_DELAY on the command line)."""
+    return {"NIANBAO_DEMO_PROXY": proxy, "NIANBAO_DB": db_url}
+
+
+NO_DELAY = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]  # the demo portals are ours, on loopback
+
+
+def by_title(archive: Archive) -> dict[str, ReportView]:
+    return {r.title or "": r for r in archive.iter_reports()}
+
+
+CORE_HOSTS = {p.host for p in PORTALS}
+
+
+def assert_archive_matches_demo(archive: Archive, *, other_portals: bool = False) -> None:
+    """Every report of the three CMS demo portals stored once with its metadata and exact clean text; no
+    non-report; no chrome. With ``other_portals`` the archive may also hold reports of other portals."""
+    stored = [r for r in archive.iter_reports()
+              if not other_portals or any(urlsplit(s.url).hostname in CORE_HOSTS for s in r.sightings)]
+    assert len(stored) == len(EXPECTED)
+    titles = by_title(archive)
+    for doc in EXPECTED.values():
+        report = titles[doc.title]
+        assert report.body == doc.body, doc.title
+        assert report.published in PUBLISHED[doc.content_key], doc.title
+        assert report.report_year == doc.report_year, doc.title
+        assert report.organ, doc.title
+    assert not NOT_REPORTS & set(titles)
+    leaks = {(r.title, m) for r in archive.iter_reports() for m in CHROME_MARKERS if m in r.body}
+    assert leaks == set()
+    assert {s.url for r in stored for s in r.sightings} == URLS
+
+
+@pytest.fixture(scope="module")
+def demo_twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[subprocess.CompletedProcess[str]]]:
+    """`nianbao demo` run twice on a fresh SQLite file, exactly as the README says (from another cwd)."""
+    work = tmp_path_factory.mktemp("demo")
+    db = f"sqlite:///{work / 'nianbao.db'}"
+    env = {k: v for k, v in os.environ.items() if k not in ("NIANBAO_DB", "NIANBAO_DEMO_PROXY")}
+    runs = [subprocess.run([sys.executable, "-m", "nianbao.cli", "demo"], cwd=work, env=env, capture_output=True,
+                           text=True, timeout=300) for _ in range(2)]
+    return db, runs
+
+
+def test_demo_archives_every_report_and_nothing_else(demo_twice) -> None:
+    db, (first, _) = demo_twice
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"{len(SHOWCASE)} portal(s) crawled" in first.stdout
+    assert "error [tongyu] list: challenged: HTTP 412" in first.stdout  # reported, not a failed run
+    archive = Archive(db)
+    assert_archive_matches_demo(archive, other_portals=True)
+    run = archive.list_runs()[-1]
+    assert run.finish_reason == "finished"
+    # the challenged portal, and the corrupt and mislabelled attachments the file-report portal serves
+    assert {(e["portal"], e["stage"]) for e in run.errors} == {("tongyu", "list"), ("minhou", "attachment")}
+    for p in PORTALS:
+        assert run.stats[f"nianbao/portal/{p.name}/reports/new"] + run.stats.get(
+            f"nianbao/portal/{p.name}/reports/duplicate", 0) == sum(len(d.paths) for d in p.documents
+                                                                    if d.kind == "report")
+    core_skipped = sum(run.stats.get(f"nianbao/portal/{p.name}/links/{k}", 0) for p in PORTALS
+                       for k in ("related", "other"))
+    assert core_skipped == len(NOT_REPORTS)
+
+
+def test_second_demo_run_is_all_unchanged(demo_twice) -> None:
+    db, (_, second) = demo_twice
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "nothing new" in second.stdout
+    archive = Archive(db)
+    run = archive.list_runs()[0]
+    assert run.stats.get("nianbao/reports/new", 0) == 0
+    assert run.stats.get("nianbao/reports/changed", 0) == 0
+    assert run.stats.get("nianbao/reports/duplicate", 0) == 0
+    assert run.stats["nianbao/reports/unchanged"] == archive.count_sightings()
+    assert archive.count_reports() == len(list(archive.iter_reports()))
+
+
+def test_same_report_via_two_urls_and_two_portals_stored_once(demo_twice) -> None:
+    db, _ = demo_twice
+    keys = Counter(d.content_key for _, d in REPORT_DOCS)
+    reposted = [d for d in EXPECTED.values() if keys[d.content_key] > 1]
+    two_paths = [d for d in EXPECTED.values() if len(d.paths) > 1]
+    assert reposted and two_paths
+    titles = by_title(Archive(db))
+    for doc in two_paths:
+        assert len(titles[doc.title].sightings) == len(doc.paths)
+    for doc in reposted:
+        assert len({s.portal for s in titles[doc.title].sightings}) == 2
+
+
+def test_search_and_show_the_seed_report(demo_twice) -> None:
+    db, _ = demo_twice
+    found = run_cmd(["nianbao", "search", "慧阳街道", "--db", db])
+    assert found.returncode == 0, found.stderr
+    out = found.stdout
+    assert "大安市慧阳街道办事处2014年度政府信息公开工作年度报告" in out
+    assert "report year: 2014" in out and "published: 2015-03-18" in out and "organ: 大安市慧阳街道办事处" in out
+    assert "http://www.daan.nianbao.test/zwgk/zfxxgknb/" in out and "«慧阳街道»" in out
+    report_id = out.split("]", 1)[0].lstrip("[")
+    shown = run_cmd(["nianbao", "show", report_id, "--db", db])
+    assert shown.returncode == 0, shown.stderr
+    assert "2014年,慧阳街道按照市委、市政府的统一安排部署" in shown.stdout
+    assert shown.stdout.count("seen at:") == 2
+    assert run_cmd(["nianbao", "show", "999999", "--db", db]).returncode != 0
+    runs = run_cmd(["nianbao", "runs", "--db", db])
+    assert runs.returncode == 0 and runs.stdout.count("finished") == 2
+
+
+def test_scrapy_list_and_crawl_by_portal_and_by_url(demo: DemoServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'scrapy.db'}"
+    register(db, PORTALS)
+    listed = run_cmd(["scrapy", "list"])
+    assert listed.returncode == 0 and listed.stdout.split() == ["reports"]
+    env = fast(demo.proxy_url, db)
+    by_portal = run_cmd(["scrapy", "crawl", "reports", "-a", "portal=daan", *NO_DELAY], env=env)
+    assert by_portal.returncode == 0, by_portal.stderr[-3000:]
+    daan = {d.title for p, d in REPORT_DOCS if p.name == "daan"}
+    assert set(by_title(Archive(db))) == daan
+    xinfu = next(p for p in PORTALS if p.name == "xinfu")
+    by_url = run_cmd(["scrapy", "crawl", "reports", "-a", f"url={xinfu.column_urls[0]}", *NO_DELAY], env=env)
+    assert by_url.returncode == 0, by_url.stderr[-3000:]
+    stored = by_title(Archive(db))
+    assert set(stored) == daan | {d.title for p, d in REPORT_DOCS if p.name == "xinfu"}
+    assert {s.portal for d in xinfu.documents if d.kind == "report" for s in stored[d.title].sightings} == {"xinfu"}
+
+
+def test_faulty_portals_are_recorded_and_the_rest_is_crawled(broken_demo: DemoServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'faults.db'}"
+    daan = next(p for p in PORTALS if p.name == "daan")
+    register(db, [daan, *broken_portals()])
+    Archive(db).add_portal(PortalSpec(name="offline", column_urls=("http://127.0.0.1:9/zfxxgknb/",)))
+    result = run_cmd(["nianbao", "crawl", *NO_DELAY], env=fast(broken_demo.proxy_url, db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    archive = Archive(db)
+    run = archive.list_runs()[0]
+    failed = {e["portal"]: e["reason"] for e in run.errors if e["stage"] == "list"}
+    assert failed == {"broken-500": "HTTP 500", "broken-404": "HTTP 404", "offline": "connection refused"}
+    flaky = next(p for p in broken_portals() if p.name == "flaky")
+    expected = {d.title for d in flaky.documents if d.expect_archived and d.kind == "report"}
+    missing = {d.title for d in flaky.documents if not d.expect_archived}
+    stored = set(by_title(archive))
+    assert expected <= stored and not missing & stored
+    no_body = [e for e in run.errors if e["stage"] == "extract"]
+    assert len(no_body) == len(missing)
+    assert {d.title for _, d in REPORT_DOCS if _.name == "daan"} <= stored
+    assert "HTTP 500" in result.stdout and "connection refused" in result.stdout
+
+
+def test_whole_run_failure_exits_nonzero_with_one_line(broken_demo: DemoServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'allbroken.db'}"
+    register(db, [p for p in broken_portals() if p.name.startswith("broken-")])
+    result = run_cmd(["nianbao", "crawl", *NO_DELAY], env=fast(broken_demo.proxy_url, db))
+    assert result.returncode == 1
+    line = result.stderr.strip().splitlines()[-1]  # after Scrapy's own WARNING/ERROR log lines, if any
+    assert line.startswith("Error: run 1 failed: no portal could be crawled; first error: HTTP")
+    missing = run_cmd(["nianbao", "crawl", "--portal", "nope", "--db", db])
+    assert missing.returncode == 1 and "no portal named 'nope'" in missing.stderr
+
+
+def test_kill_9_midway_then_rerun_leaves_no_duplicates(demo: DemoServer, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'killed.db'}"
+    register(db, PORTALS)
+    env = {**os.environ, **fast(demo.proxy_url, db), "PYTHONUNBUFFERED": "1"}
+    slow = subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "reports", "-s", "DOWNLOAD_DELAY=0.25",
+                             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    archive = Archive(db)
+    deadline = time.monotonic() + 120
+    while archive.count_reports() < 3 and time.monotonic() < deadline and slow.poll() is None:
+        time.sleep(0.05)
+    os.kill(slow.pid, signal.SIGKILL)
+    slow.wait()
+    partial = archive.count_reports()
+    assert 3 <= partial < len(EXPECTED), "the crawl was not killed midway"
+    rerun = run_cmd(["nianbao", "crawl", *NO_DELAY], env=fast(demo.proxy_url, db))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert_archive_matches_demo(archive)
+    killed, finished = archive.list_runs()[::-1]
+    assert killed.finish_reason == "killed" and finished.finish_reason == "finished"
+    assert finished.stats.get("nianbao/reports/new", 0) == len(EXPECTED) - partial
+
+
+def test_two_crawls_at_once_never_duplicate(demo: DemoServer, db_url: str) -> None:
+    register(db_url, PORTALS)
+    env = {**os.environ, **fast(demo.proxy_url, db_url)}
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", *NO_DELAY]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    archive = Archive(db_url)
+    assert_archive_matches_demo(archive)
+    new = sum(r.stats.get("nianbao/reports/new", 0) for r in archive.list_runs())
+    assert new == len(EXPECTED)
