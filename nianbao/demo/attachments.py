@@ -28,6 +28,7 @@ from nianbao.demo import chrome, trs
 from nianbao.demo.bodies import Block
 from nianbao.demo.chrome import Response, Route
 from nianbao.demo.content import DemoDocument, DemoPortal, _build, _report
+from pipelines.text.documents import extract_document
 
 FONT = "STSong-Light"
 PDF_TYPE, DOCX_TYPE = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -191,8 +192,6 @@ def _file_path(doc: DemoDocument, suffix: str = "", ext: str = "pdf") -> str:
 @functools.cache
 def _portal() -> tuple[DemoPortal, dict[str, str]]:
     """The portal and each document's publication mode by doc_id."""
-    from pipelines.text.documents import extract_document
-
     entries = [_report(title, organ, published, year) for title, organ, published, year, _ in _ENTRIES]
     built = _build("minhou", _GOV, "trs", "福建省福州市闽侯县", "350121", "county", "utf-8", ("/zwgk/zfxxgknb/",),
                    entries, "3501210001")

@@ -11,6 +11,8 @@ the 2021 tables.  All numbers come from a ``random.Random`` seeded by the caller
 deterministic and the table sums are consistent (the checks in report-format.md §7 hold).
 """
 
+# Long module: the sentence banks and the 2019/2021 table layouts are data; splitting them would scatter one format.
+
 from __future__ import annotations
 
 import random

@@ -1,7 +1,9 @@
 """The extraction corpus: saved real pages, built CMS-pattern pages and the demo portals' pages, each with gold.
 
-Shared by ``tests/test_extraction_corpus.py`` (per-page floors) and ``benchmarks/extraction.py`` (our
-extractor against trafilatura and readability-lxml), so both measure exactly the same pages.
+Only real pages have *independent* golds (a third party's text, or a third-party rendering corrected by hand:
+``extraction_corpus/realpages/PROVENANCE.md``); they measure quality (``tests/pipelines/test_extraction_quality.py``).
+Built and demo pages were written together with their golds: they are regression snapshots
+(``tests/pipelines/test_extraction_snapshots.py``). ``benchmarks/extraction.py`` reports the two groups apart.
 File pages are listed in ``extraction_corpus/manifest.json``; demo pages are rendered in-process by
 :meth:`nianbao.demo.DemoServer.respond` (no socket), their gold being :attr:`DemoDocument.body`.
 """
@@ -16,6 +18,7 @@ from nianbao.demo import FAULT_CHROME_ONLY, FAULT_EMPTY, DemoServer, broken_port
 from tests.support import CORPUS
 
 CORPUS = CORPUS
+INDEPENDENT_PREFIXES = ("realpages/",)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,11 @@ class CorpusPage:
     published: datetime.date | None
     gov: bool  # False for content-farm copies (not government pages: excluded from the gov mean)
     contains: str | None = None
+
+    @property
+    def independent(self) -> bool:
+        """Gold not derived from our own output (see the module docstring)."""
+        return self.name.startswith(INDEPENDENT_PREFIXES)
 
 
 def _date(value: str | None) -> datetime.date | None:

@@ -1,14 +1,14 @@
-"""Per-page floors on the whole extraction corpus: real, built and demo pages against hand-checked gold.
+"""Regression snapshots: the built CMS-pattern pages and the demo pages, against golds written with the code.
 
-Every page must reach character-4-gram F1 ≥ 0.95 and leak no chrome marker; the government pages
-together must average ≥ 0.98 (the issue's goal; ``benchmarks/extraction.py`` prints the same figures
-next to trafilatura and readability-lxml).
+These golds were written together with the pages (and most equal what ``extract()`` printed when they were
+written), so they pin behaviour; they do not measure quality — ``test_extraction_quality.py`` does that on
+real pages with independent golds. Every page must still reach character-4-gram F1 ≥ 0.95 against its
+snapshot and leak no chrome marker.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 
 import pytest
 
@@ -18,9 +18,9 @@ from pipelines.text.encoding import decode_html
 from tests.support.corpus import CORPUS, corpus
 from tests.support.metrics import ngram_f1
 
-PAGES = {page.name: page for page in corpus()}
+ALL = corpus()
+PAGES = {page.name: page for page in ALL if not page.independent}
 F1_FLOOR = 0.95
-GOV_MEAN_GOAL = 0.98
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,7 @@ def test_corpus_is_complete_and_varied() -> None:
     assert built == listed, "every built page needs a manifest entry (and a gold file)"
     assert len(built) >= 28
     assert sum(name.startswith("demo/") for name in PAGES) >= 50
-    assert sum(name.startswith("realpages/") for name in PAGES) >= 10
-    assert len(PAGES) == len(corpus())  # names are unique
+    assert len({page.name for page in ALL}) == len(ALL)  # names are unique
     entries = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
     containers = {entry["container"] for entry in entries}
     assert {"density", "hanweb-markers", ".TRS_Editor", ".TRS_UEDITOR", ".Custom_UnionStyle", "#zoom", "#zoomcon",
@@ -47,7 +46,7 @@ def test_corpus_is_complete_and_varied() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_page_floor(name: str, results: dict[str, Extraction]) -> None:
+def test_snapshot_floor(name: str, results: dict[str, Extraction]) -> None:
     got, page = results[name], PAGES[name]
     assert not got.no_body
     assert ngram_f1(got.text, page.gold) >= F1_FLOOR
@@ -55,7 +54,7 @@ def test_page_floor(name: str, results: dict[str, Extraction]) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
-def test_page_metadata(name: str, results: dict[str, Extraction]) -> None:
+def test_snapshot_metadata(name: str, results: dict[str, Extraction]) -> None:
     got, page = results[name], PAGES[name]
     if page.container:
         assert got.container == page.container
@@ -64,11 +63,6 @@ def test_page_metadata(name: str, results: dict[str, Extraction]) -> None:
     assert got.published == page.published
     if page.contains:
         assert page.contains in got.text
-
-
-def test_government_pages_mean_f1(results: dict[str, Extraction]) -> None:
-    scores = [ngram_f1(results[name].text, page.gold) for name, page in PAGES.items() if page.gov]
-    assert statistics.mean(scores) >= GOV_MEAN_GOAL
 
 
 def test_metric_punishes_chrome_and_loss() -> None:
