@@ -4,7 +4,8 @@ Every system gets the same decoded HTML (``pipelines.text.encoding.decode_html``
 corpus (``tests/support/corpus.py``) and is scored against the same gold with character-4-gram F1
 (``tests/support/metrics.py``) and a count of leaked ``CHROME_MARKERS``. Two tables: real pages with
 independent golds (the quality figure) and built/demo pages whose golds were written with our code (regression
-snapshots: they flatter us and are printed only to show the other systems on the same layouts).  Time is per page, the median of ``--rounds`` interleaved rounds, so
+snapshots: they flatter us and are printed only to show the other systems on the same layouts).
+Time is per page, the median of ``--rounds`` interleaved rounds, so
 machine noise hits all systems alike; the table prints the median over pages.
 
 Usage (from the repository root, after ``pip install -e ".[bench]"``):
