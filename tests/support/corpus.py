@@ -18,7 +18,7 @@ from nianbao.demo import FAULT_CHROME_ONLY, FAULT_EMPTY, DemoServer, broken_port
 from tests.support import CORPUS
 
 CORPUS = CORPUS
-INDEPENDENT_PREFIXES = ("realpages/",)
+INDEPENDENT_PREFIXES = ("realpages/", "realshort/")
 
 
 @dataclass(frozen=True)
