@@ -5,7 +5,7 @@ A page is scanned for links that *name* a report column (link text such as 政�
 folders ``gknb2017`` / ``nb_2022n``), and for *hub* links worth one more hop (政府信息公开, 政务公开,
 信息公开指南, 法定主动公开内容).  The spider follows hubs up to ``NIANBAO_DISCOVERY_DEPTH`` hops and
 scans every column page again for sub-columns, so 部门/乡镇/街道 and per-year sub-lists are found too
-(cms-patterns.md §7).  Only links on the portal's own site are taken.
+(docs/reference/cms-patterns.md §7).  Only links on the portal's own site are taken.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Hostile or broken sites: detect, count, record and back off — never defeat, never parse as a report.
 
-cms-patterns.md §10: 瑞数 answers **412** with a ``$_ts`` cookie script, 加速乐 **521** with
+docs/reference/cms-patterns.md §10: 瑞数 answers **412** with a ``$_ts`` cookie script, 加速乐 **521** with
 ``__jsl_clearance``; other gates answer 200 with a tiny ``document.cookie=…`` + reload page; a deleted
 document is a small 200 page that only meta-refreshes to its parent column; some sites redirect in a
 loop.  :class:`HostileSiteMiddleware` sits in front of the redirect and meta-refresh middlewares so it

@@ -1,7 +1,7 @@
 """Main-text and metadata extraction for Chinese government detail pages.
 
 General-purpose extractors (readability, trafilatura) score about 0.85 on these pages and leak
-layout tables, counters and footers (ecosystem-notes.md §10).  Government CMSs are few and
+layout tables, counters and footers (docs/reference/ecosystem-notes.md §10).  Government CMSs are few and
 their body containers are well known, so known containers are tried first, then Hanweb comment
 markers, then a text-density fallback that copes with old nested-table layouts.  Statistics
 tables are kept as tab-joined rows because the annual-report parsers downstream read them.
@@ -745,7 +745,7 @@ def report_fields(
     meta: dict[str, Any] = {**page.meta, **{k: v for k, v in (("container", page.container),
                                                                  ("content_source", page.organ)) if v}}
     if is_report and title:
-        # A 本级政府 report sums its units' figures: never add it to theirs (report-format.md §1).
+        # A 本级政府 report sums its units' figures: never add it to theirs (docs/reference/report-format.md §1).
         meta["is_aggregate"] = is_aggregate_title(title, organ)
     return ReportFields(title=title, organ=organ, published=published,
                         report_year=report_year(title, page.text, published), is_report=is_report, meta=meta)

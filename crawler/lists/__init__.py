@@ -1,6 +1,6 @@
 """List protocols, one module per CMS: each tells whether a list page is its own and parses it.
 
-Detection runs in the order of ``PROTOCOLS`` (most specific first, as in cms-patterns.md §1); a
+Detection runs in the order of ``PROTOCOLS`` (most specific first, as in docs/reference/cms-patterns.md §1); a
 registry ``cms`` hint puts that protocol first.
 """
 

@@ -2,7 +2,7 @@
 
 The column page holds the newest items as ordinary TRS detail links and configures ``list2.trsapi``
 in a script (``channelid``, ``classsql: "chnlid=<column>"``, ``prepage``, ``recordCount``); the rest
-comes from ``POST /fjdzapp/search`` (cms-patterns.md §2.1) answering JSON
+comes from ``POST /fjdzapp/search`` (docs/reference/cms-patterns.md §2.1) answering JSON
 ``{"data": {"total": N, "page": P, "prepage": K, "rows": [{"title", "url", "pubDate"}]}}``.
 Only those request fields are known, so exactly those are sent.
 """

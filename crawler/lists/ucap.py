@@ -1,5 +1,5 @@
 """Jiangxi 集约化 ucap / 开普云 lists: ``*_list.shtml`` / ``index_N.shtml`` pages of
-``/{site}/{column}/YYYYMM/{32-hex}.shtml`` details (cms-patterns.md §4)."""
+``/{site}/{column}/YYYYMM/{32-hex}.shtml`` details (docs/reference/cms-patterns.md §4)."""
 
 from __future__ import annotations
 

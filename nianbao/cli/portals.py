@@ -14,7 +14,7 @@ from nianbao.cli.options import db_option
 from storage import ArchiveError, PortalSpec, open_archive
 from storage.archive import PortalHealth, portal_spec_to_mapping
 
-STARTER = "starter_portals.csv"  # crawler/data/: the real portals of cms-patterns.md §14, unverified
+STARTER = "starter_portals.csv"  # nianbao/data/: the real portals of docs/reference/cms-patterns.md §14, unverified
 
 
 def status_label(health: PortalHealth | None) -> str:

@@ -5,10 +5,10 @@ turn blocks into markup; :func:`body_text` turns them into the expected clean te
 line, table rows one per line with the cells of that ``<tr>`` joined by a tab), so the two can never
 drift apart.
 
-Generated reports follow report-format.md: pre-2019 reports are free-form narratives assembled from
+Generated reports follow docs/reference/report-format.md: pre-2019 reports are free-form narratives assembled from
 varied sentences; 2019/2020 reports use the six headings with the 2019 trial tables, 2021+ reports
 the 2021 tables.  All numbers come from a ``random.Random`` seeded by the caller, so the output is
-deterministic and the table sums are consistent (the checks in report-format.md §7 hold).
+deterministic and the table sums are consistent (the checks in docs/reference/report-format.md §7 hold).
 """
 
 # Long module: the sentence banks and the 2019/2021 table layouts are data; splitting them would scatter one format.

@@ -143,7 +143,7 @@ def footer(portal: DemoPortal) -> str:
 
 
 def national_meta(portal: DemoPortal, doc: DemoDocument) -> str:
-    """The meta tags of 国办发〔2017〕47号 (cms-patterns.md §6)."""
+    """The meta tags of 国办发〔2017〕47号 (docs/reference/cms-patterns.md §6)."""
     return "\n".join(f'<meta name="{name}" content="{a(value)}">' for name, value in (
         ("SiteName", portal.display_name), ("SiteDomain", portal.host), ("SiteIDCode", portal.site_code),
         ("ColumnName", COLUMN_NAME), ("ColumnType", COLUMN_NAME), ("ArticleTitle", doc.title),
@@ -222,7 +222,7 @@ def detail_response(portal: DemoPortal, doc: DemoDocument, render: Callable[[], 
     """Render a detail page, applying the document's injected fault (see content.FAULT_*)."""
     if doc.fault == FAULT_EMPTY:
         return Response(200, "text/html; charset=utf-8", b"", doc.published)
-    if doc.fault == FAULT_GONE:  # deleted: what TRS sites leave behind (cms-patterns.md §10)
+    if doc.fault == FAULT_GONE:  # deleted: what TRS sites leave behind (docs/reference/cms-patterns.md §10)
         html = (f'<html><head><meta http-equiv="refresh" content="0;url={portal.column_paths[0]}"></head>'
                 "<body></body></html>")
         return Response(200, "text/html; charset=utf-8", html.encode())
@@ -261,7 +261,7 @@ def last_modified_header(day: datetime.date) -> str:
                            usegmt=True)
 
 
-# A 瑞数 (Ruishu) first answer as described in cms-patterns.md §10: HTTP 412, a tiny page whose inline
+# A 瑞数 (Ruishu) first answer as described in docs/reference/cms-patterns.md §10: HTTP 412, a tiny page whose inline
 # $_ts script computes a cookie and reloads.  The script here only imitates its shape.
 _CHALLENGE_412 = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Type"
 content="text/html; charset=utf-8"><script type="text/javascript">$_ts=window['$_ts'];if(!$_ts)$_ts={};

@@ -35,7 +35,7 @@ FAULT_CHROME_ONLY = "chrome-only"  # navigation and footer, no article text
 # DemoPortal.fault values
 FAULT_COLUMN_500 = "column-500"
 FAULT_COLUMN_404 = "column-404"
-FAULT_GONE = "gone"  # document deleted: a tiny 200 page that meta-refreshes to its column (cms-patterns.md §10)
+FAULT_GONE = "gone"  # deleted: a tiny 200 page meta-refreshing to its column (docs/reference/cms-patterns.md §10)
 FAULT_CHALLENGE_412 = "challenge-412"  # portal behind 瑞数: every page answers 412 with a $_ts cookie script
 
 

@@ -2,7 +2,7 @@
 
 An HTML parser sees no list links on the column page: the first :data:`PER_PAGE` records sit as CDATA
 inside ``<script type="text/xml">``, the rest come from
-``/module/web/jpage/dataproxy.jsp?page=N&…&columnid=4512&unitid=16888…`` (cms-patterns.md §3).
+``/module/web/jpage/dataproxy.jsp?page=N&…&columnid=4512&unitid=16888…`` (docs/reference/cms-patterns.md §3).
 Articles are ``/art/YYYY/M/D/art_4512_<artid>.html`` (no zero padding), body ``#zoom``.
 """
 

@@ -1,7 +1,7 @@
 """TRS WCM (拓尔思) renderer: script-only pager, ``./YYYYMM/tYYYYMMDD_<docid>.html`` details, ``.TRS_Editor``.
 
 The list pages carry no plain ``index_N.html`` links: page count and names exist only in the
-``createPageHTML(count, current, "index", "html")`` call, as on real TRS sites (cms-patterns.md §2), so a
+``createPageHTML(count, current, "index", "html")`` call, as on real TRS sites (docs/reference/cms-patterns.md §2), so a
 crawler that only follows ``<a href>`` sees the first page alone.
 """
 

@@ -1,6 +1,6 @@
 """TRS "动静结合" renderer (Fujian 集约化 template): the column page lists the newest items statically
 and configures ``list2.trsapi``; every later page comes only from ``POST /fjdzapp/search`` as JSON
-(cms-patterns.md §2.1).  Details are ordinary TRS pages (``./YYYYMM/tYYYYMMDD_<docid>.html``)."""
+(docs/reference/cms-patterns.md §2.1).  Details are ordinary TRS pages (``./YYYYMM/tYYYYMMDD_<docid>.html``)."""
 
 from __future__ import annotations
 

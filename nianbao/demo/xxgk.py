@@ -1,7 +1,7 @@
 """政府信息公开平台 ("xxgk") renderer: table lists with plain pager links, 索引号 metadata tables, GBK.
 
 Details open with the 索引号 / 分类 / 发布机构 / 成文日期 / 名称 / 文号 / 发布日期 table (metadata, not body:
-cms-patterns.md §5, §12), then the article in ``div.xxgk_content``.  The portal's ``encoding`` is "gbk",
+docs/reference/cms-patterns.md §5, §12), then the article in ``div.xxgk_content``.  The portal's ``encoding`` is "gbk",
 so pages are GBK bytes declared as gb2312 in the page and GBK in the HTTP header.
 """
 

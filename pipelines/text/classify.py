@@ -1,4 +1,4 @@
-"""Title rules for 政府信息公开工作年度报告 (report-format.md §9).
+"""Title rules for 政府信息公开工作年度报告 (docs/reference/report-format.md §9).
 
 Everything here works on the *title as published*.  Titles are normalised before matching:
 NFKC (full-width digits/brackets/colons → half-width), all whitespace removed ("2014 年度" and
@@ -51,7 +51,7 @@ def _simplify(norm: str) -> str:
     return norm.translate(_T2S)
 
 
-# --- patterns (report-format.md §9, "Tested regexes") -------------------------------------------------
+# --- patterns (docs/reference/report-format.md §9, "Tested regexes") ----------------------------------
 
 # Disclosure keyword.  政务信息公开 / 政务公开 / bare 信息公开 (平潭地税 2013) occur in real
 # report titles.
@@ -104,7 +104,7 @@ _AREA_SUFFIX = re.compile(r"(?:省|市|县|区|旗|盟|州|自治区|地区|特�
 
 
 def classify_title(title: str) -> Kind:
-    """REPORT / RELATED / OTHER (report-format.md §9).
+    """REPORT / RELATED / OTHER (docs/reference/report-format.md §9).
 
     OTHER unless POS matches (so 政府工作报告, 法治政府建设年度报告, 政府网站年度工作报表, 政务公开工作要点,
     政府信息公开指南/目录, 预算/决算 are OTHER).  A POS title is RELATED when a NEG word occurs (NEG_ANY

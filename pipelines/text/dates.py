@@ -1,4 +1,4 @@
-"""Report year and publish date rules (report-format.md §10).
+"""Report year and publish date rules (docs/reference/report-format.md §10).
 
 Report year, in order: title → statistics-period sentence (PERIOD) → leading "YYYY年，" of the
 *first* body paragraph (FIRST) → publish year − 1 (inferred, low confidence).

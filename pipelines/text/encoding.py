@@ -11,7 +11,7 @@ import codecs
 import re
 
 # Every GB-family label decodes as gb18030: it is a strict superset, and Python's gb2312
-# codec even maps common punctuation differently from gbk (cms-patterns.md §8).
+# codec even maps common punctuation differently from gbk (docs/reference/cms-patterns.md §8).
 _GB_ALIASES = frozenset(
     {
         "gb2312",

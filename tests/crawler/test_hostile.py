@@ -1,4 +1,4 @@
-"""Hostile and broken sites (cms-patterns.md §10): detected, recorded on the portal with evidence,
+"""Hostile and broken sites (docs/reference/cms-patterns.md §10): detected, recorded on the portal with evidence,
 never parsed as reports, backed off.  Unit rules first, then real crawls against a local site."""
 
 from __future__ import annotations

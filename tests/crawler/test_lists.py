@@ -23,7 +23,7 @@ def test_trs_static_list_pingtan() -> None:
     r = response("fj_pingtan_zfxxgknb_list_index_trs_dongjing.html", "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/")
     proto = protocol_for(r)
     page = proto.parse(r)
-    assert proto.name == "trs_api"  # 动静结合: static first page, then POST /fjdzapp/search (cms-patterns.md §2.1)
+    assert proto.name == "trs_api"  # 动静结合: page 1 static, then POST (docs/reference/cms-patterns.md §2.1)
     assert len(page.links) == 10
     assert page.next_posts == (("https://www.pingtan.gov.cn/fjdzapp/search", (
         ("channelid", "200210"), ("classsql", "chnlid=1813"), ("page", "2"), ("prepage", "10"))),)

@@ -1,4 +1,4 @@
-"""Title classification, title year and issuing body (report-format.md §9)."""
+"""Title classification, title year and issuing body (docs/reference/report-format.md §9)."""
 
 import pytest
 

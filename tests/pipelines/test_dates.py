@@ -1,4 +1,4 @@
-"""Report year and publish date rules (report-format.md §10) on the seeds and on edge cases."""
+"""Report year and publish date rules (docs/reference/report-format.md §10) on the seeds and on edge cases."""
 
 from datetime import date
 
