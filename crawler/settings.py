@@ -64,9 +64,13 @@ NIANBAO_CHALLENGED_RUNS_PAUSE = 3  # consecutive challenged runs before a full c
 NIANBAO_DISCOVERY_DEPTH = 2  # hops from a homepage through 政府信息公开/政务公开 pages to the 年报 column
 NIANBAO_STOP_AT_SEEN_PAGE = False  # monitoring: stop paging at a list page with no unseen report link
 EXTENSIONS = {
+    "crawler.locks.PortalLocks": 90,  # before RunRecorder: a portal another process is crawling is left out
     "crawler.runs.RunRecorder": 100,
     "nianbao.notify.Notifier": 200,  # Atom feed file + optional webhook after each run
 }
+# Per-portal crawl locks (crawler/locks.py): a lock whose holder has not renewed it for this many seconds
+# is taken over (renewed every quarter of it); a holder that died on this host frees it at once.
+NIANBAO_PORTAL_LOCK_TTL = 600.0
 # Notifications (nianbao/notify.py): "" turns the feed off; None = beside a SQLite archive.
 NIANBAO_FEED = os.environ.get("NIANBAO_FEED")
 NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")

@@ -10,19 +10,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from storage.archive.base import ArchiveBase
+from storage.archive.locks import pid_alive
 from storage.archive.records import RunView, _jsonable
 from storage.models import CrawlRun, utcnow
 from storage.session import write_session
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Runs(ArchiveBase):
@@ -51,7 +42,7 @@ class Runs(ArchiveBase):
             for run in s.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None),
                                                         CrawlRun.finish_reason.is_(None),
                                                         CrawlRun.host == host)):
-                if run.pid is not None and not _pid_alive(run.pid):
+                if run.pid is not None and not pid_alive(run.pid):
                     run.finish_reason = "killed"
             run = CrawlRun(portals=list(portals), stats={}, errors=[], pid=os.getpid(), host=host)
             s.add(run)
