@@ -77,6 +77,7 @@ NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")
 NIANBAO_FEED_ENTRIES = 100  # newest events kept in the Atom feed
 NIANBAO_WEBHOOK_ATTEMPTS = 5  # network errors, 429 and 5xx are retried with exponential backoff
 NIANBAO_WEBHOOK_BACKOFF = 2.0  # seconds before the first retry, doubling
+NIANBAO_WEBHOOK_DEADLINE = 10.0  # seconds a crawl spends delivering at most; the rest waits in the archive
 # Flow order: fetch → extract → normalise → hash → dedupe → store.
 ITEM_PIPELINES = {
     "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with
