@@ -106,17 +106,6 @@ class Reports(ArchiveBase):
                 status=result.status, extractor=result.extractor, pages=result.pages, ocr=result.ocr,
                 detail=result.detail, format=result.format, content_sha256=result.content_sha256))
 
-    def replace_report_text(self, report_id: int, body: str, content_sha256: str, meta: dict[str, Any]) -> bool:
-        """Give a report the text newly extracted from its attachments; False when another report has it."""
-        with write_session(self.engine) as s:
-            taken = s.scalar(select(Report.id).where(Report.content_sha256 == content_sha256,
-                                                     Report.id != report_id))
-            if taken is not None:
-                return False
-            s.execute(update(Report).where(Report.id == report_id)
-                      .values(body=body, content_sha256=content_sha256, meta=meta))
-            return True
-
     def get_report(self, report_id: int) -> ReportView | None:
         with self._read() as s:
             row = s.scalar(select(Report).where(Report.id == report_id)
