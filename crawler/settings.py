@@ -55,6 +55,9 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatingPolicy"  # RFC 2616, no-cache = revalidate
 HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive unless NIANBAO_HTTPCACHE_DIR
 NIANBAO_HTTPCACHE_DIR = ""
+# An entry not downloaded again for 60 days (twice the recheck interval) is not used: that page is fetched
+# in full once more and cached afresh. Such entries are dead weight that `nianbao gc` deletes.
+HTTPCACHE_EXPIRATION_SECS = 60 * 86400
 HTTPCACHE_GZIP = True
 # Anti-crawler challenges (瑞数 412, 加速乐 521) and blocks must reach nianbao to be recorded, never be
 # retried (they are not in RETRY_HTTP_CODES) and never be parsed (crawler/hostile.py).

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from crawler.settings import NIANBAO_FILES_DIR
-from nianbao.cli.options import db_option
+from nianbao.cli.options import db_option, files_option
 from pipelines.attachments import WAITING, body_or_attachments, text_hash
 from pipelines.text.documents import TIMEOUT_S, extract_isolated
 from pipelines.text.fingerprint import tidy
@@ -69,9 +68,7 @@ def reextract_archive(archive: Archive, store: FileStore, *, status: str | None 
 
 @click.command()
 @db_option
-@click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=NIANBAO_FILES_DIR or None,
-              help="Attachment file store (env NIANBAO_FILES; default: <db file stem>.files beside a SQLite file).")
+@files_option
 @click.option("--status", help="Only attachments with this status (e.g. needs_ocr, needs_converter).")
 @click.option("--timeout", type=float, default=TIMEOUT_S, show_default=True, help="Seconds allowed per file.")
 def reextract(db_url: str, files_dir: Path | None, status: str | None, timeout: float) -> None:

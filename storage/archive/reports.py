@@ -99,6 +99,12 @@ class Reports(ArchiveBase):
             return [AttachmentView(**{f.name: getattr(row, f.name) for f in fields(AttachmentView)})
                     for row in s.scalars(stmt)]
 
+    def referenced_files(self) -> set[str]:
+        """SHA-256 of every file any report (old versions included) was published as or with: what the file
+        store must keep."""
+        with self._read() as s:
+            return set(s.scalars(select(Attachment.sha256).distinct()))
+
     def update_attachment(self, attachment_id: int, result: AttachmentRecord) -> None:
         """Store what a new extraction of an attachment's bytes made of them (``nianbao reextract``)."""
         with write_session(self.engine) as s:

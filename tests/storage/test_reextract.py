@@ -36,7 +36,7 @@ def test_reextract_composes_all_files_into_a_new_version(db_url: str, tmp_path: 
 
     assert counts == {"ok": 2} and updated == 1
     versions = archive.versions(old.id)
-    assert [v.report_id for v in versions][0] == old.id and len(versions) == 2
+    assert len(versions) == 2 and versions[0].report_id == old.id
     new = archive.get_report(versions[1].report_id)
     assert new is not None and new.title == "年报" and new.meta["text_from"] == "attachment"
     assert hash_form(new.body) == hash_form(first.body) + hash_form(second.body)  # both files, in page order
