@@ -55,6 +55,9 @@ HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatingPolicy"  # RFC 2616, no-cache = revalidate
 HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive unless NIANBAO_HTTPCACHE_DIR
 NIANBAO_HTTPCACHE_DIR = ""
+# An entry not downloaded again for 60 days (twice the recheck interval) is not used: that page is fetched
+# in full once more and cached afresh. Such entries are dead weight that `nianbao gc` deletes.
+HTTPCACHE_EXPIRATION_SECS = 60 * 86400
 HTTPCACHE_GZIP = True
 # Anti-crawler challenges (瑞数 412, 加速乐 521) and blocks must reach nianbao to be recorded, never be
 # retried (they are not in RETRY_HTTP_CODES) and never be parsed (crawler/hostile.py).
@@ -64,15 +67,20 @@ NIANBAO_CHALLENGED_RUNS_PAUSE = 3  # consecutive challenged runs before a full c
 NIANBAO_DISCOVERY_DEPTH = 2  # hops from a homepage through 政府信息公开/政务公开 pages to the 年报 column
 NIANBAO_STOP_AT_SEEN_PAGE = False  # monitoring: stop paging at a list page with no unseen report link
 EXTENSIONS = {
+    "crawler.locks.PortalLocks": 90,  # before RunRecorder: a portal another process is crawling is left out
     "crawler.runs.RunRecorder": 100,
     "nianbao.notify.Notifier": 200,  # Atom feed file + optional webhook after each run
 }
+# Per-portal crawl locks (crawler/locks.py): a lock whose holder has not renewed it for this many seconds
+# is taken over (renewed every quarter of it); a holder that died on this host frees it at once.
+NIANBAO_PORTAL_LOCK_TTL = 600.0
 # Notifications (nianbao/notify.py): "" turns the feed off; None = beside a SQLite archive.
 NIANBAO_FEED = os.environ.get("NIANBAO_FEED")
 NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")
 NIANBAO_FEED_ENTRIES = 100  # newest events kept in the Atom feed
 NIANBAO_WEBHOOK_ATTEMPTS = 5  # network errors, 429 and 5xx are retried with exponential backoff
 NIANBAO_WEBHOOK_BACKOFF = 2.0  # seconds before the first retry, doubling
+NIANBAO_WEBHOOK_DEADLINE = 10.0  # seconds a crawl spends delivering at most; the rest waits in the archive
 # Flow order: fetch → extract → normalise → hash → dedupe → store.
 ITEM_PIPELINES = {
     "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with

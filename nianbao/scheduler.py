@@ -12,9 +12,19 @@ APScheduler 3.x (not the 4.x alpha) with these guarantees:
   Keeping it out of the archive keeps the archive's schema ours alone (Alembic, tests);
 * **a subprocess per crawl**: a Twisted reactor cannot be restarted, and a crashed crawl cannot take
   the service down;
-* **clean stop**: on SIGTERM/SIGINT no new run starts; running crawls get SIGTERM (Scrapy closes the
-  spider gracefully: every stored item is a whole transaction), are killed if still alive after
-  ``stop_timeout``, and their ``crawl_run`` rows are recorded as ``interrupted``.
+* **clean stop, no run lost**: on SIGTERM/SIGINT no new run starts; running crawls get SIGTERM (Scrapy
+  closes the spider gracefully: every stored item is a whole transaction), are killed if still alive
+  after ``stop_timeout``, and their ``crawl_run`` rows are recorded as ``interrupted``. Every run that
+  did not happen — interrupted, still queued for a free slot, or falling due while stopping — is left
+  due in the job store at its scheduled time, so the next start runs it (coalesced, within the grace
+  time). Two things in APScheduler 3 work against that and are handled here: its thread pool starts
+  queued jobs after shutdown began (the job returns at once and is logged "executed successfully",
+  its next run time already moved on), hence :class:`CrawlExecutor`; and ``shutdown()`` lets the
+  scheduler thread make one more pass over due jobs, handing them to the closed executor ("cannot
+  schedule new futures after shutdown") while still advancing their next run time, hence
+  :meth:`CrawlService.stop` detaches the job stores first;
+* **reading the plan never changes it**: ``nianbao schedule --list`` reads the job store's table
+  (:func:`preview`) instead of starting a scheduler, which would process (or skip) due runs.
 
 The default plan follows the reporting season: reports appear in January–March (the legal deadline is
 31 January, late ones trickle in), so every portal is crawled daily in January–April and weekly
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
 import re
 import signal
 import subprocess
@@ -39,7 +50,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -47,8 +61,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import MetaData, Table, create_engine, inspect, select
+from sqlalchemy.engine import make_url
 
-from storage import ArchiveError, PortalSpec, open_archive
+from storage import Archive, ArchiveError, PortalSpec, open_archive
 from storage.paths import beside_archive
 
 logger = logging.getLogger(__name__)
@@ -59,6 +75,7 @@ JITTER_SECONDS = 900
 GRACE = dt.timedelta(days=2)
 SYNC_MINUTES = 10  # how often the registry is re-read for added/removed portals
 JOB_PREFIX = "crawl:"
+JOBS_TABLE = "nianbao_jobs"
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -134,17 +151,108 @@ class Upcoming:
     portal: str
     trigger: str
     next_run: dt.datetime | None
+    note: str = ""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError) as exc:
+        raise ScheduleError(f"unknown time zone {name!r}") from exc
+
+
+def default_jobs_url(db_url: str) -> str:
+    return f"sqlite:///{beside_archive(db_url, '.jobs.db')}"
+
+
+def stored_jobs(jobs_url: str) -> list[Job]:
+    """The jobs in the store, read from its table without a scheduler and without writing (no store: [])."""
+    url = make_url(jobs_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).expanduser().exists()):
+        return []
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table(JOBS_TABLE):
+                return []
+            table = Table(JOBS_TABLE, MetaData(), autoload_with=conn)
+            states = conn.scalars(select(table.c.job_state)).all()
+    finally:
+        engine.dispose()
+    jobs = []
+    for state in states:
+        job = Job.__new__(Job)
+        job.__setstate__(pickle.loads(state))  # our own job store, as SQLAlchemyJobStore itself reads it
+        jobs.append(job)
+    return jobs
+
+
+def preview(archive: Archive, jobs_url: str, config: dict[str, Any], tz: dt.tzinfo,
+            jitter: int = JITTER_SECONDS) -> list[Upcoming]:
+    """Each registry portal's next run, soonest first, as the stored plan has it; read-only.
+
+    A portal the store has no job for yet, or whose plan the configuration changes, is shown with the
+    plan the service gives it at its next start.
+    """
+    stored = {job.id: job for job in stored_jobs(jobs_url)}
+    now = dt.datetime.now(tz)
+    out = []
+    for spec in archive.list_portals():
+        trigger = plan_trigger(spec, config, tz, jitter)
+        job = stored.get(JOB_PREFIX + spec.name)
+        if job is not None and str(job.trigger) == str(trigger):
+            out.append(Upcoming(spec.name, str(trigger), job.next_run_time,
+                                "due" if job.next_run_time and job.next_run_time <= now else ""))
+        else:
+            out.append(Upcoming(spec.name, str(trigger), trigger.get_next_fire_time(None, now),
+                                "new plan, from the next start"))
+    return sorted(out, key=lambda u: (u.next_run is None, u.next_run or now, u.portal))
+
+
+class CrawlExecutor(ThreadPoolExecutor):
+    """APScheduler's thread pool, except that a run that did not happen because the service is stopping is
+    noted in :attr:`unrun` (job id, scheduled time) instead of being started, or logged as done.
+
+    That covers runs still waiting for a free thread (APScheduler would start them after shutdown began)
+    and crawls the stop interrupted (their job function returns False).
+    """
+
+    def __init__(self, max_workers: int, stopping: threading.Event) -> None:
+        super().__init__(max_workers, {"thread_name_prefix": "nianbao-crawl"})
+        self.stopping = stopping
+        self.unrun: list[tuple[str, dt.datetime]] = []
+
+    def _do_submit_job(self, job: Job, run_times: list[dt.datetime]) -> None:
+        def done(future: Any) -> None:
+            if future.exception() is None:
+                self._run_job_success(job.id, future.result())
+            else:
+                self._run_job_error(job.id, future.exception(), future.exception().__traceback__)
+
+        self._pool.submit(self._run, job, run_times).add_done_callback(done)
+
+    def _run(self, job: Job, run_times: list[dt.datetime]) -> list[Any]:
+        if self.stopping.is_set():
+            self.unrun.append((job.id, run_times[0]))
+            return []
+        events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
+        if any(getattr(event, "retval", None) is False for event in events):
+            self.unrun.append((job.id, run_times[0]))
+        return events
 
 
 _ACTIVE: list[CrawlService] = []  # the service of this process, for the job function below
 
 
-def run_scheduled_crawl(portal: str) -> None:
-    """The job function (stored by reference in the job store, so it must live at module level)."""
+def run_scheduled_crawl(portal: str) -> bool:
+    """The job function (stored by reference in the job store, so it must live at module level).
+
+    False: the crawl did not run to its end because the service is stopping (the run stays due).
+    """
     if _ACTIVE:
-        _ACTIVE[0].run_portal(portal)
-    else:
-        logger.error("scheduled crawl of %s fired with no running service", portal)
+        return _ACTIVE[0].run_portal(portal)
+    logger.error("scheduled crawl of %s fired with no running service", portal)
+    return True
 
 
 class CrawlService:
@@ -156,12 +264,9 @@ class CrawlService:
                  command: Callable[[str], list[str]] | None = None) -> None:
         self.db_url = db_url
         self.archive = open_archive(db_url)
-        self.jobs_url = jobs_url or f"sqlite:///{beside_archive(db_url, '.jobs.db')}"
+        self.jobs_url = jobs_url or default_jobs_url(db_url)
         self.config = config or {}
-        try:
-            self.tz = ZoneInfo(timezone)
-        except (KeyError, ValueError) as exc:
-            raise ScheduleError(f"unknown time zone {timezone!r}") from exc
+        self.tz = zone(timezone)
         self.jitter = jitter
         self.stop_timeout = stop_timeout
         self.crawl_args = tuple(crawl_args)
@@ -169,10 +274,11 @@ class CrawlService:
         self.stopping = threading.Event()
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self._lock = threading.Lock()
+        self.executor = CrawlExecutor(max_parallel, self.stopping)
         self.scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=self.jobs_url, tablename="nianbao_jobs"),
+            jobstores={"default": SQLAlchemyJobStore(url=self.jobs_url, tablename=JOBS_TABLE),
                        "memory": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(max_parallel)},
+            executors={"default": self.executor},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(grace.total_seconds())},
             timezone=self.tz)
@@ -225,11 +331,11 @@ class CrawlService:
 
     # -- running and stopping -------------------------------------------------------------------------
 
-    def run_portal(self, portal: str) -> int | None:
-        """Run one crawl subprocess to its end; returns its exit code (None when the service is stopping)."""
-        if self.stopping.is_set():
-            return None
+    def run_portal(self, portal: str) -> bool:
+        """Run one crawl subprocess to its end; False when the service stopped it or stopped before it began."""
         with self._lock:
+            if self.stopping.is_set():
+                return False
             # Own session: a Ctrl-C in the terminal reaches the service only, which then stops the crawl itself.
             child = subprocess.Popen(self.command(portal), start_new_session=True)
             self.children[portal] = child
@@ -240,16 +346,22 @@ class CrawlService:
         if (self.stopping.is_set() and code != 0) or code < 0:  # stopped by us, or killed
             ids = self.archive.mark_interrupted(child.pid)
             logger.warning("crawl of %s interrupted (exit %d); run(s) %s recorded as interrupted", portal, code, ids)
-        else:
-            logger.info("crawl of %s ended (exit %d)", portal, code)
-        return code
+            return not self.stopping.is_set()
+        logger.info("crawl of %s ended (exit %d)", portal, code)
+        return True
 
-    def stop(self) -> None:
-        """No new runs; stop running crawls cleanly (SIGTERM, then SIGKILL after ``stop_timeout``); wait for them."""
-        self.stopping.set()
-        if self.scheduler.running:
-            self.scheduler.pause()
+    def stop(self) -> int:
+        """No new runs; stop running crawls cleanly (SIGTERM, then SIGKILL after ``stop_timeout``); shut down.
+
+        Returns how many runs did not happen and stay due for the next start.
+        """
+        if not self.scheduler.running:
+            _ACTIVE[:] = [s for s in _ACTIVE if s is not self]
+            return 0
+        self.scheduler.pause()
+        self.scheduler.get_jobs()  # takes the job-store lock: a pass over due jobs already under way ends first
         with self._lock:
+            self.stopping.set()
             children = dict(self.children)
         for child in children.values():
             if child.poll() is None:
@@ -262,12 +374,26 @@ class CrawlService:
             except subprocess.TimeoutExpired:
                 logger.warning("crawl of %s did not stop within %.0fs; killing it", portal, self.stop_timeout)
                 child.kill()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)  # the job threads record their runs as interrupted
+        self.executor.shutdown(wait=True)  # queued runs go by unrun; the job threads record interrupted runs
+        due = self._leave_due()
+        for alias in ("default", "memory"):  # shutdown()'s last pass over due jobs then finds none
+            self.scheduler.remove_jobstore(alias)
+        self.scheduler.shutdown(wait=False)
         _ACTIVE[:] = [s for s in _ACTIVE if s is not self]
+        return due
 
-    def close(self) -> None:
-        """Shut the scheduler down without running anything (``--list``, tests)."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        _ACTIVE[:] = [s for s in _ACTIVE if s is not self]
+    def _leave_due(self) -> int:
+        """Put every run that did not happen back at its scheduled time (the earliest, if several)."""
+        earliest: dict[str, dt.datetime] = {}
+        for job_id, run_time in self.executor.unrun:
+            earliest[job_id] = min(run_time, earliest.get(job_id, run_time))
+        for job_id, run_time in earliest.items():
+            job = self.scheduler.get_job(job_id, jobstore="default")
+            if job is None or (job.next_run_time is not None and job.next_run_time <= run_time):
+                continue
+            try:
+                self.scheduler.modify_job(job_id, jobstore="default", next_run_time=run_time)
+            except JobLookupError:  # removed from the registry meanwhile
+                continue
+            logger.info("%s did not run; due again at %s", job.name, run_time)
+        return len(earliest)

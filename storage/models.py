@@ -181,3 +181,35 @@ class Attachment(Base):
     # carries the same text as the page (one report, both sources kept).
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# -- upkeep of a long-running archive (migration 0008): crawl locks, the notification outbox ---------------
+
+
+class PortalLock(Base):
+    """Which process is crawling a portal, so two crawls of it never run at once (storage/archive/locks.py).
+
+    On SQLite this row is the lock: it holds while its process lives (same host) and its heartbeat is
+    fresh. On PostgreSQL a session advisory lock is the lock and this row only says who holds it.
+    """
+
+    __tablename__ = "portal_lock"
+
+    portal: Mapped[str] = mapped_column(String(100), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[int] = mapped_column(BigInteger)
+    host: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """A webhook message not delivered yet (nianbao/notify.py): kept until a run delivers it, oldest first."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(300))

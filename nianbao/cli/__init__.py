@@ -7,6 +7,7 @@ import click
 from nianbao.cli.crawl import crawl, demo, runs
 from nianbao.cli.export import export
 from nianbao.cli.extract import extract
+from nianbao.cli.gc import gc
 from nianbao.cli.history import diff
 from nianbao.cli.portals import portals
 from nianbao.cli.query import search, show
@@ -21,7 +22,7 @@ def main() -> None:
     """nianbao (年报): crawl and archive Chinese government information-disclosure annual reports."""
 
 
-for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract):
+for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, gc):
     main.add_command(command)
 
 __all__ = ["main"]

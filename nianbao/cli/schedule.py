@@ -11,8 +11,17 @@ from types import FrameType
 import click
 
 from nianbao.cli.options import db_option
-from nianbao.scheduler import DEFAULT_TIMEZONE, GRACE, CrawlService, load_config
-from storage import ArchiveError
+from nianbao.scheduler import (
+    DEFAULT_TIMEZONE,
+    GRACE,
+    CrawlService,
+    Upcoming,
+    default_jobs_url,
+    load_config,
+    preview,
+    zone,
+)
+from storage import ArchiveError, open_archive
 
 
 @click.command()
@@ -36,17 +45,21 @@ def schedule(db_url: str, list_only: bool, config_path: str | None, jobs_db: str
     """Run scheduled crawls of every registry portal in the foreground until SIGTERM/SIGINT."""
     if any("=" not in s or s.startswith("=") for s in settings):
         raise click.BadParameter("expected NAME=VALUE", param_hint="--set")
+    if list_only:  # read-only: never starts a scheduler, which would process (or skip) due runs
+        try:
+            archive = open_archive(db_url)
+            _print_plan(preview(archive, jobs_db or default_jobs_url(db_url), load_config(config_path),
+                                zone(timezone)))
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     try:
         service = CrawlService(db_url, jobs_url=jobs_db, config=load_config(config_path), timezone=timezone,
                                max_parallel=max_parallel, grace=dt.timedelta(hours=grace_hours),
                                stop_timeout=stop_timeout, crawl_args=[a for s in settings for a in ("-s", s)])
-        service.start(paused=True, run_now=run_now and not list_only)
+        service.start(paused=True, run_now=run_now)
     except ArchiveError as exc:  # ScheduleError included
         raise click.ClickException(str(exc)) from None
-    if list_only:
-        _print_plan(service)
-        service.close()
-        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
 
@@ -57,20 +70,20 @@ def schedule(db_url: str, list_only: bool, config_path: str | None, jobs_db: str
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    _print_plan(service)
+    _print_plan(service.upcoming())
     service.scheduler.resume()
     click.echo(f"scheduler running (jobs in {service.jobs_url}); SIGTERM or Ctrl-C stops it", err=True)
     while not stop.wait(1):
         pass
-    service.stop()
-    click.echo("scheduler stopped", err=True)
+    due = service.stop()
+    click.echo("scheduler stopped" + (f"; {due} run(s) that did not happen stay due for the next start" if due else ""),
+               err=True)
 
 
-def _print_plan(service: CrawlService) -> None:
-    upcoming = service.upcoming()
+def _print_plan(upcoming: list[Upcoming]) -> None:
     click.echo(f"{'portal':<20} {'next run':<26} plan")
     for u in upcoming:
         when = f"{u.next_run:%Y-%m-%d %H:%M %Z}" if u.next_run else "paused"
-        click.echo(f"{u.portal:<20} {when:<26} {u.trigger}")
+        click.echo(f"{u.portal:<20} {when:<26} {u.trigger}" + (f"  ({u.note})" if u.note else ""))
     click.echo(f"{len(upcoming)} portal(s) scheduled")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from storage.archive.history import History
+from storage.archive.locks import HeldLock, Locks, PortalLocked
 from storage.archive.portals import Portals, portal_spec_from_mapping, portal_spec_to_mapping, read_portal_file
 from storage.archive.query import Search
 from storage.archive.records import (
@@ -32,8 +33,8 @@ from storage.archive.reports import Reports
 from storage.archive.runs import Runs
 
 
-class Archive(Portals, Reports, Search, History, Runs):
-    """Registry, reports, search, history and crawl runs behind any SQLAlchemy URL (one module per concern)."""
+class Archive(Portals, Reports, Search, History, Runs, Locks):
+    """Registry, reports, search, history, crawl runs and locks behind any SQLAlchemy URL (a module per concern)."""
 
 
 _OPEN: dict[str, Archive] = {}
@@ -48,6 +49,7 @@ def open_archive(url: str) -> Archive:
         return _OPEN[url]
 
 
-__all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "Outcome", "PortalHealth",
-           "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView", "VersionView",
-           "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]
+__all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "HeldLock", "Outcome",
+           "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit",
+           "SightingView", "VersionView", "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping",
+           "read_portal_file"]

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 class FileStore:
@@ -30,6 +34,7 @@ class FileStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if target.exists():
+            os.utime(target)  # found again: young files are never collected (``nianbao gc --min-age-hours``)
             return sha
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -48,3 +53,13 @@ class FileStore:
             return self.path(sha256).read_bytes()
         except FileNotFoundError:
             return None
+
+    def entries(self) -> Iterator[tuple[str | None, Path]]:
+        """Every file under the root: ``(sha, path)`` for a stored file, ``(None, path)`` for anything else
+        (a temporary file a killed write left behind)."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.rglob("*"):
+            if path.is_file():
+                stored = _SHA.fullmatch(path.name) is not None and path == self.path(path.name)
+                yield (path.name if stored else None), path

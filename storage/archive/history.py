@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from storage.archive.base import ArchiveBase
+from storage.archive.base import ArchiveBase, _insert
 from storage.archive.records import ArchiveError, ChangeEvent, VersionView
-from storage.models import Portal, Report, ReportVersion, Sighting, utcnow
+from storage.models import Attachment, Portal, Report, ReportVersion, Sighting, utcnow
 from storage.session import write_session
 
 
@@ -97,6 +98,39 @@ class History(ArchiveBase):
         head = [f"{mark} v{v.number}: report {v.report_id}, sha256 {v.content_sha256[:12]}, "
                 f"seen {v.seen_at:%Y-%m-%d %H:%M}" for mark, v in (("---", a), ("+++", b))]
         return "\n".join(head + _paragraph_diff(bodies[a.report_id].splitlines(), bodies[b.report_id].splitlines()))
+
+    def add_text_version(self, report_id: int, body: str, content_sha256: str, meta: dict[str, Any]) -> int | None:
+        """Give a report a new text (``nianbao reextract``) as its next version; the old text stays, as history.
+
+        Recorded like an edited page: the new text is a report of its own (or the report that already has
+        it), every URL of the old one now points there with a ``report_version`` link per URL, so
+        ``versions``/``diff``/the feed show the change; the file records are copied to the new version.
+        Returns the new version's report id, None when the text is the same.
+        """
+        now = utcnow()
+        with write_session(self.engine) as s:
+            old = s.get(Report, report_id)
+            if old is None:
+                raise ArchiveError(f"no report with id {report_id}")
+            if old.content_sha256 == content_sha256:
+                return None
+            new_id = s.scalar(select(Report.id).where(Report.content_sha256 == content_sha256))
+            if new_id is None:
+                new = Report(content_sha256=content_sha256, title=old.title, organ=old.organ,
+                             report_year=old.report_year, report_year_source=old.report_year_source,
+                             published=old.published, body=body, meta=meta, first_seen=now)
+                s.add(new)
+                s.flush()
+                new_id = new.id
+            for url in s.scalars(select(Sighting.url).where(Sighting.report_id == report_id)).all():
+                s.add(ReportVersion(url=url, old_report_id=report_id, new_report_id=new_id, seen_at=now))
+            s.execute(update(Sighting).where(Sighting.report_id == report_id).values(report_id=new_id))
+            copied = [c.key for c in Attachment.__table__.columns if c.key not in ("id", "report_id")]
+            for att in s.scalars(select(Attachment).where(Attachment.report_id == report_id)).all():
+                s.execute(_insert(self.engine)(Attachment)
+                          .values(**{k: getattr(att, k) for k in copied}, report_id=new_id)
+                          .on_conflict_do_nothing(index_elements=["report_id", "url"]))
+            return new_id
 
     def recent_changes(self, limit: int = 100) -> list[ChangeEvent]:
         """The newest new, changed and withdrawn reports, newest first (what the Atom feed shows)."""

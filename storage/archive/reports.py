@@ -99,23 +99,18 @@ class Reports(ArchiveBase):
             return [AttachmentView(**{f.name: getattr(row, f.name) for f in fields(AttachmentView)})
                     for row in s.scalars(stmt)]
 
+    def referenced_files(self) -> set[str]:
+        """SHA-256 of every file any report (old versions included) was published as or with: what the file
+        store must keep."""
+        with self._read() as s:
+            return set(s.scalars(select(Attachment.sha256).distinct()))
+
     def update_attachment(self, attachment_id: int, result: AttachmentRecord) -> None:
         """Store what a new extraction of an attachment's bytes made of them (``nianbao reextract``)."""
         with write_session(self.engine) as s:
             s.execute(update(Attachment).where(Attachment.id == attachment_id).values(
                 status=result.status, extractor=result.extractor, pages=result.pages, ocr=result.ocr,
                 detail=result.detail, format=result.format, content_sha256=result.content_sha256))
-
-    def replace_report_text(self, report_id: int, body: str, content_sha256: str, meta: dict[str, Any]) -> bool:
-        """Give a report the text newly extracted from its attachments; False when another report has it."""
-        with write_session(self.engine) as s:
-            taken = s.scalar(select(Report.id).where(Report.content_sha256 == content_sha256,
-                                                     Report.id != report_id))
-            if taken is not None:
-                return False
-            s.execute(update(Report).where(Report.id == report_id)
-                      .values(body=body, content_sha256=content_sha256, meta=meta))
-            return True
 
     def get_report(self, report_id: int) -> ReportView | None:
         with self._read() as s:

@@ -1,4 +1,5 @@
-"""Crawl runs: opened and closed by the crawl, dead runs marked killed, scheduler stops marked interrupted."""
+"""Crawl runs: opened and closed by the crawl, dead runs marked killed, scheduler stops marked interrupted;
+and the webhook messages runs leave for delivery."""
 
 from __future__ import annotations
 
@@ -7,22 +8,13 @@ import socket
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from storage.archive.base import ArchiveBase
+from storage.archive.locks import pid_alive
 from storage.archive.records import RunView, _jsonable
-from storage.models import CrawlRun, utcnow
+from storage.models import CrawlRun, Notification, utcnow
 from storage.session import write_session
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Runs(ArchiveBase):
@@ -51,7 +43,7 @@ class Runs(ArchiveBase):
             for run in s.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None),
                                                         CrawlRun.finish_reason.is_(None),
                                                         CrawlRun.host == host)):
-                if run.pid is not None and not _pid_alive(run.pid):
+                if run.pid is not None and not pid_alive(run.pid):
                     run.finish_reason = "killed"
             run = CrawlRun(portals=list(portals), stats={}, errors=[], pid=os.getpid(), host=host)
             s.add(run)
@@ -72,6 +64,35 @@ class Runs(ArchiveBase):
     def list_runs(self, limit: int = 20) -> list[RunView]:
         with self._read() as s:
             return [_run_view(r) for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit))]
+
+
+    # -- the webhook outbox (nianbao.notify) -------------------------------------------------------
+
+    def queue_notification(self, payload: dict[str, Any]) -> int:
+        with write_session(self.engine) as s:
+            row = Notification(payload=_jsonable(payload), created_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def queued_notifications(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        """The oldest undelivered notifications, oldest first, as (id, payload)."""
+        with self._read() as s:
+            return [(r.id, dict(r.payload)) for r in s.scalars(select(Notification).order_by(Notification.id)
+                                                                .limit(limit))]
+
+    def count_queued_notifications(self) -> int:
+        with self._read() as s:
+            return s.scalar(select(func.count(Notification.id))) or 0
+
+    def notification_delivered(self, notification_id: int) -> None:
+        with write_session(self.engine) as s:
+            s.execute(delete(Notification).where(Notification.id == notification_id))
+
+    def notification_failed(self, notification_id: int, problem: str) -> None:
+        with write_session(self.engine) as s:
+            s.execute(update(Notification).where(Notification.id == notification_id)
+                      .values(attempts=Notification.attempts + 1, last_error=problem[:300]))
 
 
 def _run_view(row: CrawlRun) -> RunView:

@@ -17,6 +17,7 @@ import pytest
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import changed_portals
 from nianbao.notify import ATOM, feed_xml, post_json
+from storage import Archive
 from storage.archive import ChangeEvent
 from tests.support.monitoring import crawl, register
 
@@ -62,18 +63,25 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
 
 @pytest.mark.parametrize("receiver", [(2, 503)], indirect=True)
 def test_webhook_retried_with_backoff_until_it_succeeds(receiver: Receiver) -> None:
-    assert post_json(receiver.url, {"events": [{"kind": "new", "title": "年报"}]}, attempts=4, backoff=0.01)
+    assert post_json(receiver.url, {"events": [{"kind": "new", "title": "年报"}]}, attempts=4, backoff=0.01) is None
     assert receiver.attempts == 3 and receiver.received == [{"events": [{"kind": "new", "title": "年报"}]}]
 
 
 @pytest.mark.parametrize("receiver", [(1, 400)], indirect=True)
 def test_webhook_not_retried_when_the_receiver_rejects_the_request(receiver: Receiver) -> None:
-    assert not post_json(receiver.url, {"events": []}, attempts=4, backoff=0.01)
+    assert post_json(receiver.url, {"events": []}, attempts=4, backoff=0.01) == "HTTP 400"
+    assert receiver.attempts == 1
+
+
+@pytest.mark.parametrize("receiver", [(100, 503)], indirect=True)
+def test_webhook_retries_stop_at_the_deadline(receiver: Receiver) -> None:
+    """A receiver that is down costs the crawl process at most the deadline, not every backoff step."""
+    assert post_json(receiver.url, {"events": []}, attempts=5, backoff=30, deadline=1) == "HTTP 503"
     assert receiver.attempts == 1
 
 
 def test_webhook_gives_up_on_an_unreachable_receiver() -> None:
-    assert not post_json("http://127.0.0.1:9/hook", {"events": []}, attempts=2, backoff=0.01, timeout=2)
+    assert post_json("http://127.0.0.1:9/hook", {"events": []}, attempts=2, backoff=0.01, timeout=2) is not None
 
 
 def test_feed_is_valid_atom() -> None:
@@ -112,3 +120,24 @@ def test_crawl_announces_its_changes_by_webhook_and_feed(receiver: Receiver, tmp
                       ("withdrawn", later.withdrawn_404_url), ("withdrawn", later.withdrawn_refresh_url)}
     text = feed.read_text(encoding="utf-8")
     assert all(url in text for _, url in events) and not (tmp_path / "archive.atom").exists()
+
+
+@pytest.mark.parametrize("receiver", [(10_000, 503)], indirect=True)
+def test_undelivered_notifications_wait_in_the_archive_for_the_next_run(receiver: Receiver, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    daan = demo_portals()[0]
+    register(db, [daan])
+    env = {"NIANBAO_WEBHOOK_URL": receiver.url, "NIANBAO_FEED": ""}
+    fast_retries = ("NIANBAO_WEBHOOK_BACKOFF=0.3", "NIANBAO_WEBHOOK_DEADLINE=1")
+    with DemoServer([daan]) as server:
+        crawl(server, db, *fast_retries, env=env)  # the receiver is down: retried within the deadline only
+        tried = receiver.attempts
+        assert 1 <= tried < 5 and receiver.received == []
+        archive = Archive(db)
+        ((queued_id, payload),) = archive.queued_notifications()
+        assert {e["kind"] for e in payload["events"]} == {"new"} and payload["finish_reason"] == "finished"
+        receiver.failures = tried  # back up
+        crawl(server, db, *fast_retries, env=env)  # nothing new this time; the queued message goes out
+    (delivered,) = receiver.received
+    assert delivered["delivery_id"] == queued_id and delivered["events"] == payload["events"]
+    assert archive.queued_notifications() == []

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,21 +24,25 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
 
 from nianbao.demo import DemoServer, demo_portals
-from nianbao.scheduler import CrawlService, ScheduleError, default_trigger, load_config, parse_every
+from nianbao.scheduler import CrawlService, ScheduleError, default_trigger, load_config, parse_every, stored_jobs
 from storage import Archive, PortalSpec
 from tests.conftest import ROOT, run_cmd
-from tests.e2e.test_end_to_end import register
+from tests.support.monitoring import register
 
 START = dt.datetime(2027, 6, 1, 0, 0, tzinfo=dt.UTC)
 HOURLY = {"default": {"every": "1h"}}
-# A stand-in crawl: logs its start, waits while the gate file exists, logs its end.
-FAKE_CRAWL = """import os, sys, time
+# A stand-in crawl: logs its start, waits while the gate file exists, logs its end. Like Scrapy, it takes
+# SIGTERM as "finish what is in flight" (here: wait for the gate) and then exits with an error.
+FAKE_CRAWL = """import os, signal, sys, time
 log, portal, gate = sys.argv[1:]
+stopped = []
+signal.signal(signal.SIGTERM, lambda *_: stopped.append(open(log, "a").write(f"term {portal}\\n")))
 open(log, "a").write(f"start {portal}\\n")
 deadline = time.monotonic() + 60
 while os.path.exists(gate) and time.monotonic() < deadline:
     time.sleep(0.02)
 open(log, "a").write(f"end {portal}\\n")
+sys.exit(1 if stopped else 0)
 """
 
 
@@ -113,7 +119,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     yield s
     s.gate.unlink(missing_ok=True)
     for service in s.services:
-        service.close()
+        service.stop()
 
 
 def tick(clock: Clock, service: CrawlService, **delta: float) -> None:
@@ -159,7 +165,7 @@ def test_a_portal_never_runs_twice_at_once(clock: Clock, setup: Setup) -> None:
 def test_downtime_is_caught_up_once(clock: Clock, setup: Setup) -> None:
     first = setup.service()
     first.start()
-    first.close()  # the service goes down before its first run
+    first.stop()  # the service goes down before its first run
     clock.advance(hours=5, minutes=30)  # five runs missed
     second = setup.service()
     second.start()
@@ -175,7 +181,7 @@ def test_plan_survives_a_restart(clock: Clock, setup: Setup) -> None:
     first.start(paused=True)
     plan = first.upcoming()
     assert [u.portal for u in plan] and all(u.next_run for u in plan)
-    first.close()
+    first.stop()
     clock.advance(minutes=1)
     again = setup.service(config={})
     again.jitter = 900
@@ -187,6 +193,73 @@ def test_plan_survives_a_restart(clock: Clock, setup: Setup) -> None:
     again.config = {"portals": {"daan": {"cron": "0 3 * * *"}}}
     assert again.sync() == (1, 1, 1)  # changbai added, daan re-planned, xinfu dropped
     assert {u.portal: u.trigger for u in again.upcoming()}["daan"].startswith("cron[")
+
+
+def test_shutdown_leaves_every_run_that_did_not_happen_due_and_restart_runs_them(
+        clock: Clock, setup: Setup, caplog: pytest.LogCaptureFixture) -> None:
+    """One crawl at a time: at the stop one portal is crawling, one waits in the queue, and a third falls due
+    while the running crawl finishes its stop. All three are due after the stop and run once after a restart."""
+    caplog.set_level(logging.INFO)
+    Archive(setup.db).add_portal(PortalSpec(name="changbai", column_urls=("http://www.changbai.nianbao.test/",)))
+    config = {**HOURLY, "portals": {"changbai": {"every": "90m"}}}
+    setup.gate.touch()
+    first = setup.service(config=config, max_parallel=1)
+    first.start()
+    tick(clock, first, hours=1)  # daan and xinfu due: one crawls, the other waits for the free slot
+    running = setup.wait_for(lambda lines: len(lines) == 1)[0].split()[1]
+    (queued,) = {"daan", "xinfu"} - {running}
+    due: list[int] = []
+    stopper = threading.Thread(target=lambda: due.append(first.stop()))
+    stopper.start()
+    setup.wait_for(lambda lines: f"term {running}" in lines)
+    tick(clock, first, minutes=30)  # changbai falls due while the service is stopping
+    setup.gate.unlink()  # the running crawl finishes its stop
+    stopper.join(30)
+    assert due == [3] and setup.lines() == [f"start {running}", f"term {running}", f"end {running}"]
+    assert {job.id: job.next_run_time for job in stored_jobs(first.jobs_url)} == {
+        "crawl:daan": START + dt.timedelta(hours=1), "crawl:xinfu": START + dt.timedelta(hours=1),
+        "crawl:changbai": START + dt.timedelta(minutes=90)}
+    assert "cannot schedule new futures" not in caplog.text and "Error submitting job" not in caplog.text
+    assert not [r for r in caplog.records if "executed successfully" in r.getMessage()
+                and (queued in r.getMessage() or "changbai" in r.getMessage())]
+    again = setup.service(config=config, max_parallel=3)
+    again.start()
+    setup.wait_done(**{running: 2, queued: 1, "changbai": 1})  # the interrupted crawl's first "done" was at the stop
+    time.sleep(0.3)
+    assert sorted(line for line in setup.lines() if line.startswith("start")) == sorted(
+        [f"start {running}", f"start {running}", f"start {queued}", "start changbai"])  # each once, coalesced
+    assert {u.portal: u.next_run for u in again.upcoming()} == {
+        "daan": START + dt.timedelta(hours=2), "xinfu": START + dt.timedelta(hours=2),
+        "changbai": START + dt.timedelta(hours=3)}
+
+
+def test_list_is_read_only(tmp_path: Path) -> None:
+    """`schedule --list` shows an overdue run as due and leaves it so; it never creates a job store."""
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    config = tmp_path / "hourly.toml"
+    config.write_text('[default]\nevery = "1h"\n', encoding="utf-8")
+    archive = Archive(db)
+    archive.add_portal(PortalSpec(name="daan", column_urls=("http://www.daan.nianbao.test/",)))
+    service = CrawlService(db, config=load_config(config), jitter=0, command=lambda p: ["true"])
+    service.start(paused=True)
+    overdue = dt.datetime.now(service.tz).replace(microsecond=0) - dt.timedelta(hours=3)
+    service.scheduler.modify_job("crawl:daan", jobstore="default", next_run_time=overdue)
+    service.stop()
+    jobs_file = tmp_path / "archive.jobs.db"
+    stored = jobs_file.read_bytes()
+    assert [job.next_run_time for job in stored_jobs(service.jobs_url)] == [overdue]
+    archive.add_portal(PortalSpec(name="xinfu", column_urls=("http://www.xinfu.nianbao.test/",)))
+    listed = run_cmd(["nianbao", "schedule", "--list", "--db", db, "--config", str(config)])
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[1].startswith("daan") and f"{overdue:%Y-%m-%d %H:%M}" in lines[1] and lines[1].endswith("(due)")
+    assert lines[2].startswith("xinfu") and lines[2].endswith("(new plan, from the next start)")
+    assert jobs_file.read_bytes() == stored
+    assert [job.next_run_time for job in stored_jobs(service.jobs_url)] == [overdue]
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    Archive(fresh).add_portal(PortalSpec(name="daan", column_urls=("http://www.daan.nianbao.test/",)))
+    assert run_cmd(["nianbao", "schedule", "--list", "--db", fresh]).returncode == 0
+    assert not (tmp_path / "fresh.jobs.db").exists()
 
 
 def test_default_plan_is_daily_in_reporting_season_weekly_otherwise() -> None:
