@@ -200,7 +200,7 @@ def test_short_attachment_page_keeps_its_prose() -> None:
 
 
 # ---------------------------------------------------------------- built corpus
-# Per-page F1 floors, containers, titles and dates of every built page: tests/test_extraction_corpus.py.
+# Per-page F1 floors, containers, titles and dates of every built page: tests/pipelines/test_extraction_snapshots.py.
 
 
 def test_built_gbk_page_is_really_gbk() -> None:
