@@ -30,9 +30,10 @@ from storage.archive.records import (
 )
 from storage.archive.reports import Reports
 from storage.archive.runs import Runs
+from storage.archive.statistics import Statistics, StatisticsView
 
 
-class Archive(Portals, Reports, Search, History, Runs):
+class Archive(Portals, Reports, Search, History, Runs, Statistics):
     """Registry, reports, search, history and crawl runs behind any SQLAlchemy URL (one module per concern)."""
 
 
@@ -49,5 +50,5 @@ def open_archive(url: str) -> Archive:
 
 
 __all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "Outcome", "PortalHealth",
-           "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView", "VersionView",
-           "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]
+           "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView", "StatisticsView",
+           "VersionView", "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]

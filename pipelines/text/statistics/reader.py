@@ -171,10 +171,8 @@ def _applications(region: list[str], hint: str | None) -> tuple[dict[str, object
     columns = _columns(header, candidates)
     text = norm("".join(region))
     data = [(label, values) for label, values in parsed if len(values) >= len(columns)]
-    if any(m in text for m in _MARKS_2021) or len(data) >= len(ROWS_2021):
-        fmt = "2021"
-    else:
-        fmt = hint or "2019"
+    marked = any(m in text for m in _MARKS_2021) or len(data) >= len(ROWS_2021)
+    fmt = "2021" if marked else hint or "2019"
     order = ROWS_2021 if fmt == "2021" else ROWS_2019
     found: dict[Path, dict[str, Cell]] = {}
     pending = ""
