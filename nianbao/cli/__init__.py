@@ -13,6 +13,7 @@ from nianbao.cli.query import search, show
 from nianbao.cli.reextract import reextract
 from nianbao.cli.schedule import schedule
 from nianbao.cli.serve import serve
+from nianbao.cli.stats import stats
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,7 +22,7 @@ def main() -> None:
     """nianbao (年报): crawl and archive Chinese government information-disclosure annual reports."""
 
 
-for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract):
+for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, stats):
     main.add_command(command)
 
 __all__ = ["main"]
