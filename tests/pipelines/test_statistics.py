@@ -11,11 +11,13 @@ from pipelines.text.statistics import read_statistics
 from tests.support.statistics import (
     HUAIAN_GOLD,
     PINGTAN_GOLD,
+    SHUYANG_GOLD,
     STATISTICS_CORPUS,
     cell_diff,
     huaian_text,
     load_gold,
     pingtan_text,
+    shuyang_text,
 )
 
 
@@ -26,6 +28,14 @@ def test_pingtan_real_page_equals_hand_typed_gold() -> None:
     assert wrong == []
     assert findings == []
     assert stats is not None and stats["format"] == "2021"
+
+
+def test_word_pasted_table_with_blank_legal_person_cells_equals_gold() -> None:
+    """Shuyang 2023: blank cells stay null, the old label 规范性文件 in a 2021 table, headers split in spans."""
+    stats, findings = read_statistics(shuyang_text())
+    assert cell_diff(load_gold(SHUYANG_GOLD), stats)[1] == []
+    assert stats is not None and stats["applications"]["new"]["commercial"] is None
+    assert findings == []
 
 
 def test_huaian_pdf_tables_equal_the_given_gold_cell_for_cell() -> None:

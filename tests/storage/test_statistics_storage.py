@@ -82,3 +82,23 @@ def test_reextract_fills_statistics_of_reports_stored_without(tmp_path: Path) ->
     assert "statistics read again: 1 report(s) with tables, 0 failing an identity" in result.stdout
     (view,) = archive.iter_statistics()
     assert cell_diff(load_gold(PINGTAN_GOLD), view.statistics)[1] == []
+
+
+def test_search_filters_on_statistics(db_url: str) -> None:
+    """``nianbao search --inconsistent`` / ``--received-over N`` through the one search path, both backends."""
+    archive = Archive(db_url)
+    text = pingtan_text()
+    broken = text.replace("1\t1\t0\t0\t2\t", "10\t1\t0\t0\t0\t")
+    for year, body in ((2022, broken), (2023, text)):
+        sha = _store(archive, body, f"http://a.gov.cn/{year}.htm", "平潭综合实验区", year)
+        store_statistics(archive, sha, body)
+    _store(archive, "一、总体情况\n本年无申请。", "http://b.gov.cn/x.htm", "某县", 2023)
+
+    def years(**filters: object) -> list[int | None]:
+        return sorted(h.report_year for h in archive.search(None, limit=10, **filters))
+
+    assert years(inconsistent=True) == [2022]
+    assert years(inconsistent=False) == [2023]
+    assert years(received_over=80) == [2022, 2023]
+    assert years(received_over=81) == []
+    assert years(received_over=80, inconsistent=False, year=2023) == [2023]

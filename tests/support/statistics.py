@@ -27,6 +27,15 @@ def pingtan_text() -> str:
     return extract(decode_html(PINGTAN_PAGE.read_bytes()), PINGTAN_URL).text
 
 
+SHUYANG_PAGE = STATISTICS_CORPUS / "js_shuyang_fgj_2023_tables_reduced.html"
+SHUYANG_URL = "http://www.shuyang.gov.cn/sygfj/gknb/202401/2ecfb31a335f4d689220a3a23e24a986.shtml"
+SHUYANG_GOLD = "js_shuyang_fgj_2023.statistics.json"
+
+
+def shuyang_text() -> str:
+    return extract(decode_html(SHUYANG_PAGE.read_bytes()), SHUYANG_URL).text
+
+
 def huaian_text() -> str:
     """Poppler's layout text of the Huaian PDF (a third party's reading), as tab-separated rows."""
     return layout_to_tabs((STATISTICS_CORPUS / "pdf_js_huaian_city_2024.pdftotext-layout.txt").read_text())
