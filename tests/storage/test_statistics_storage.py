@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.statistics import reread_statistics, store_statistics
+from scrapy.utils.test import get_crawler
+
+from crawler.items import ReportItem
+from pipelines.components import run_errors
+from pipelines.statistics import StatisticsPipeline, reread_statistics, store_statistics
 from pipelines.text.fingerprint import fingerprint
 from pipelines.text.statistics import read_statistics
 from storage import Archive, PortalSpec, ReportRecord
@@ -102,3 +106,26 @@ def test_search_filters_on_statistics(db_url: str) -> None:
     assert years(received_over=80) == [2022, 2023]
     assert years(received_over=81) == []
     assert years(received_over=80, inconsistent=False, year=2023) == [2023]
+
+
+def test_stage_reads_new_reports_only_and_records_reader_failures(sqlite_url: str) -> None:
+    """The crawl stage on a real Scrapy crawler: new content read, unchanged skipped, a failure is a run error."""
+    archive = Archive(sqlite_url)
+    crawler = get_crawler()
+    assert crawler.stats is not None
+    stage = StatisticsPipeline(crawler, archive)
+    text = pingtan_text()
+    sha = _store(archive, text, "http://a.gov.cn/2023.htm", "平潭综合实验区", 2023)
+    item = ReportItem(url="http://a.gov.cn/2023.htm", html="", portal="pt", text=text, content_sha256=sha,
+                      outcome="unchanged")
+    stage.process_item(item)
+    assert list(archive.iter_statistics()) == []
+    item.outcome = "new"
+    stage.process_item(item)
+    assert [v.format for v in archive.iter_statistics()] == ["2021"]
+    assert crawler.stats.get_value("nianbao/portal/pt/statistics/read") == 1
+    broken = ReportItem(url="http://a.gov.cn/x.htm", html="", portal="pt", content_sha256=sha, outcome="changed")
+    broken.text = None  # type: ignore[assignment]  # a reader bug, simulated
+    assert stage.process_item(broken) is broken  # the item goes on; the failure is recorded
+    (error,) = run_errors(crawler.stats)
+    assert error["stage"] == "statistics" and error["url"] == "http://a.gov.cn/x.htm"
