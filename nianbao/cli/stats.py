@@ -24,6 +24,7 @@ from pipelines.text.statistics.schema import (
     APPEAL_OUTCOMES,
     APPLICANT_LABELS,
     APPLICANTS,
+    OTHER_PROCESSING_LABELS,
     RESULT_GROUPS,
     ROW_LABELS,
 )
@@ -63,7 +64,7 @@ def _application_rows(apps: dict[str, Any], extra: dict[str, Any]) -> list[tuple
         rows += [(f"{ROW_LABELS[group]} {ROW_LABELS[sub]}", results[group][sub]) for sub in subs]
     rows.append((ROW_LABELS["other"], results["other"]))
     for sub, row in (extra.get("other_processing_breakdown") or {}).items():
-        rows.append((f"  {ROW_LABELS.get(sub, '3.其他')}", row))
+        rows.append((f"  {OTHER_PROCESSING_LABELS[sub]}", row))
     rows += [(ROW_LABELS["total"], results["total"]), (ROW_LABELS["carried_forward"], apps["carried_forward"])]
     return rows
 

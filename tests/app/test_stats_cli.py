@@ -55,6 +55,7 @@ def test_stats_report_prints_aligned_chinese_tables_and_findings(archive_url: st
     header = next(i for i, line in enumerate(lines) if "自然人" in line)
     block = lines[header:lines.index("", header)]
     assert len(block) == 1 + 26 and len({width(line) for line in block}) == 1  # aligned columns
+    assert "  3.其他" in out and "  1.申请人逾期不补正" in out  # the printed （六） sub-rows under their sum
     assert "findings: none" in run("stats", "2", "--db", archive_url)
 
 

@@ -50,7 +50,9 @@ ROW_LABELS: dict[str, str] = {
     "unclear_after_correction": "3.补正后申请内容仍不明确", "petition": "1.信访举报投诉类申请",
     "repeated": "2.重复申请", "publications": "3.要求提供公开出版物", "excessive": "4.无正当理由大量反复申请",
     "confirm_reissue": "5.要求行政机关确认或重新出具已获取信息",
-    "no_correction_in_time": "1.逾期不补正", "fee_not_paid": "2.逾期未缴费",
+}
+OTHER_PROCESSING_LABELS: dict[str, str] = {
+    "no_correction_in_time": "1.申请人逾期不补正", "fee_not_paid": "2.申请人逾期未缴纳费用", "other": "3.其他",
 }
 
 APPEAL_GROUPS: tuple[str, ...] = ("review", "litigation_direct", "litigation_after_review")
