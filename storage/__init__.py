@@ -12,6 +12,7 @@ from storage.archive import (
     RunView,
     SearchHit,
     SightingView,
+    StatisticsView,
     open_archive,
     read_portal_file,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "RunView",
     "SearchHit",
     "SightingView",
+    "StatisticsView",
     "get_engine",
     "open_archive",
     "read_portal_file",

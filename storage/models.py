@@ -213,3 +213,21 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ReportStatistics(Base):
+    """The statistics tables read from a report's text (migration 0009) and the identities they fail.
+
+    One row per report, replaced whenever the text is read again; ``received`` (applications.new.total) and
+    ``findings_count`` are copies of the JSON kept as columns so search can filter on them on both backends.
+    """
+
+    __tablename__ = "report_statistics"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[str] = mapped_column(String(10))
+    statistics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    findings_count: Mapped[int] = mapped_column(Integer, index=True)
+    received: Mapped[int | None] = mapped_column(Integer, index=True)
+    read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

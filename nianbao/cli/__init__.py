@@ -14,6 +14,7 @@ from nianbao.cli.query import search, show
 from nianbao.cli.reextract import reextract
 from nianbao.cli.schedule import schedule
 from nianbao.cli.serve import serve
+from nianbao.cli.stats import stats
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +23,7 @@ def main() -> None:
     """nianbao (年报): crawl and archive Chinese government information-disclosure annual reports."""
 
 
-for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, gc):
+for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, gc, stats):
     main.add_command(command)
 
 __all__ = ["main"]

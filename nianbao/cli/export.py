@@ -21,6 +21,7 @@ import click
 
 from nianbao.cli.options import db_option
 from nianbao.cli.query import filter_options, filters_from, warn_if_slow
+from nianbao.cli.stats import statistics_cells, write_cells
 from storage import ArchiveError, open_archive
 from storage.archive.query import EXPORT_BATCH, EXPORT_FIELDS
 
@@ -116,13 +117,16 @@ def _open_output(path: str) -> Iterator[IO[bytes]]:
 
 @click.command()
 @db_option
+@click.argument("what", type=click.Choice(["reports", "statistics"]), default="reports")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", default="-", show_default=True, metavar="PATH", help="File to write; - is stdout.")
 @click.option("--query", "query", metavar="TEXT", help="Only reports containing every term of TEXT.")
 @click.option("--no-body", is_flag=True, help="Leave out the report texts (metadata only).")
 @filter_options(default_sort="id")  # archive order streams without a sort step
-def export(db_url: str, fmt: str, output: str, query: str | None, no_body: bool, sort: str, **options: Any) -> None:
-    """Stream the matching reports with their metadata (constant memory; archive order by default).
+def export(db_url: str, what: str, fmt: str, output: str, query: str | None, no_body: bool, sort: str,
+           **options: Any) -> None:
+    """Stream the matching reports with their metadata (constant memory; archive order by default), or with
+    ``statistics`` every report's statistics tables, one row per report per cell (long format).
 
     Example: every 2023 report of 新抚区 as a spreadsheet:
     nianbao export --format csv --year 2023 --region 新抚区 -o xinfu-2023.csv
@@ -134,7 +138,10 @@ def export(db_url: str, fmt: str, output: str, query: str | None, no_body: bool,
         if fmt == "parquet":
             _pyarrow()  # before the output file is created
         with _open_output(output) as out:
-            if fmt == "jsonl":
+            if what == "statistics":
+                cells = statistics_cells(archive.iter_statistics())
+                n = write_jsonl(cells, out) if fmt == "jsonl" else write_cells(cells, out, fmt, _pyarrow)
+            elif fmt == "jsonl":
                 n = write_jsonl(rows, out)
             elif fmt == "csv":
                 n = write_csv(rows, out, with_body=not no_body)
@@ -142,4 +149,4 @@ def export(db_url: str, fmt: str, output: str, query: str | None, no_body: bool,
                 n = write_parquet(rows, out, with_body=not no_body)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{n} report(s) exported", err=True)
+    click.echo(f"{n} {'cell' if what == 'statistics' else 'report'}(s) exported", err=True)

@@ -28,6 +28,9 @@ _FILTER_OPTIONS = (
     click.option("--level", help="Portal level, e.g. county, street, city."),
     click.option("--has-attachment/--no-attachment", default=None,
                  help="Only reports with (or without) attachments."),
+    click.option("--inconsistent/--consistent", default=None,
+                 help="Only reports whose statistics tables fail (or pass) an identity of the form."),
+    click.option("--received-over", type=int, metavar="N", help="Only reports that received more than N requests."),
 )
 
 

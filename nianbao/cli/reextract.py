@@ -3,7 +3,8 @@
 For when a better extractor, a converter (antiword, LibreOffice) or an OCR engine (tesseract chi_sim)
 has been installed since the crawl: statuses such as ``needs_ocr`` and ``needs_converter`` are
 retried, and a report whose text came from its files gets its text composed again from all of them,
-stored as a new version (``nianbao diff`` shows what changed); the old text is never overwritten.
+stored as a new version (``nianbao diff`` shows what changed); the old text is never overwritten. Every
+report's statistics tables are then read again from its (possibly new) text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from nianbao.cli.options import db_option, files_option
 from pipelines.attachments import WAITING, body_or_attachments, text_hash
+from pipelines.statistics import reread_statistics
 from pipelines.text.documents import TIMEOUT_S, extract_isolated
 from pipelines.text.fingerprint import tidy
 from storage import Archive, ArchiveError, AttachmentRecord, open_archive
@@ -81,7 +83,9 @@ def reextract(db_url: str, files_dir: Path | None, status: str | None, timeout: 
     counts, updated = reextract_archive(archive, store, status=status, timeout=timeout)
     if not counts:
         click.echo("no attachments to re-read")
-        return
-    summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-    click.echo(f"{sum(counts.values())} attachment(s) re-read: {summary}; "
-               f"{updated} report(s) with a new text version")
+    else:
+        summary = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+        click.echo(f"{sum(counts.values())} attachment(s) re-read: {summary}; "
+                   f"{updated} report(s) with a new text version")
+    tables, inconsistent = reread_statistics(archive)
+    click.echo(f"statistics read again: {tables} report(s) with tables, {inconsistent} failing an identity")

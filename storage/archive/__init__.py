@@ -31,10 +31,14 @@ from storage.archive.records import (
 )
 from storage.archive.reports import Reports
 from storage.archive.runs import Runs
+from storage.archive.statistics import Statistics, StatisticsView
 
 
-class Archive(Portals, Reports, Search, History, Runs, Locks):
-    """Registry, reports, search, history, crawl runs and locks behind any SQLAlchemy URL (a module per concern)."""
+class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics):
+    """Registry, reports, search, history, crawl runs, locks and statistics behind any SQLAlchemy URL.
+
+    One module per concern; each adds its methods to this class.
+    """
 
 
 _OPEN: dict[str, Archive] = {}
@@ -51,5 +55,5 @@ def open_archive(url: str) -> Archive:
 
 __all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "HeldLock", "Outcome",
            "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit",
-           "SightingView", "VersionView", "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping",
-           "read_portal_file"]
+           "SightingView", "StatisticsView", "VersionView", "open_archive", "portal_spec_from_mapping",
+           "portal_spec_to_mapping", "read_portal_file"]

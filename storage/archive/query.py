@@ -41,7 +41,7 @@ from sqlalchemy.orm import aliased
 
 from storage.archive.base import ArchiveBase
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
-from storage.models import Portal, Report, Sighting
+from storage.models import Portal, Report, ReportStatistics, Sighting
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
 MAX_LIMIT = 1000
@@ -81,6 +81,8 @@ class Filters:
     published_to: dt.date | None = None
     level: str | None = None
     has_attachment: bool | None = None
+    inconsistent: bool | None = None  # statistics tables failing (True) or passing (False) the form's identities
+    received_over: int | None = None  # statistics: more than this many requests received (一、本年新收 总计)
 
     def __post_init__(self) -> None:
         for name in ("region", "organ", "portal", "level"):
@@ -203,6 +205,13 @@ class Query:
             where.append(Report.published <= filters.published_to)
         if filters.has_attachment is not None:
             where.append(self._attachment_condition(filters.has_attachment))
+        if filters.inconsistent is not None:
+            count = ReportStatistics.findings_count
+            where.append(exists().where(ReportStatistics.report_id == Report.id,
+                                        count > 0 if filters.inconsistent else count == 0))
+        if filters.received_over is not None:
+            where.append(exists().where(ReportStatistics.report_id == Report.id,
+                                        ReportStatistics.received > filters.received_over))
         # aliases: the facet queries join sighting and portal themselves, which must not correlate in here
         seen, portal = aliased(Sighting), aliased(Portal)
         on_portal = self._portal_conditions(filters, portal)
