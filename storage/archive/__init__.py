@@ -11,7 +11,14 @@ from __future__ import annotations
 import threading
 
 from storage.archive.history import History
-from storage.archive.portals import Portals, portal_spec_from_mapping, portal_spec_to_mapping, read_portal_file
+from storage.archive.portals import (
+    LEVELS,
+    Portals,
+    parse_portal_file,
+    portal_spec_from_mapping,
+    portal_spec_to_mapping,
+    read_portal_file,
+)
 from storage.archive.query import Search
 from storage.archive.records import (
     ArchiveError,
@@ -48,6 +55,7 @@ def open_archive(url: str) -> Archive:
         return _OPEN[url]
 
 
-__all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "Outcome", "PortalHealth",
-           "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView", "VersionView",
-           "open_archive", "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]
+__all__ = ["LEVELS", "Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "Outcome",
+           "PortalHealth", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit", "SightingView",
+           "VersionView", "open_archive", "parse_portal_file", "portal_spec_from_mapping", "portal_spec_to_mapping",
+           "read_portal_file"]
