@@ -1,15 +1,29 @@
-"""Crawl-run bookkeeping: a ``crawl_run`` row per crawl, closed with the run's stats and errors."""
+"""Crawl-run bookkeeping: a ``crawl_run`` row per crawl, closed with the run's stats and errors.
+
+Every exception raised in a pipeline stage (Scrapy's ``item_error``) or a spider callback (``spider_error``)
+becomes a run error with its URL, so a report lost to an exception is never a silent "0 error(s)".
+"""
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
+from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
-from pipelines.components import ERRORS, RUN_ID
+from pipelines.components import ERRORS, RUN_ID, record_error
 from storage import Archive, open_archive
+
+MAX_REASON = 300  # characters of an exception message kept in a run error
+
+
+def _reason(failure: Failure) -> str:
+    message = " ".join(str(failure.value).split())
+    return f"{failure.type.__name__}: {message}"[:MAX_REASON] if message else failure.type.__name__
 
 
 class RunRecorder:
@@ -27,12 +41,27 @@ class RunRecorder:
         ext = cls(crawler, open_archive(crawler.settings["NIANBAO_DB"]))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
         self.run_id = self.archive.start_run(getattr(spider, "portal_names", ()))
         assert self.crawler.stats is not None
         self.crawler.stats.set_value(RUN_ID, self.run_id)
+
+    def item_error(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """A pipeline stage raised: the report is not archived; say which and why."""
+        assert self.crawler.stats is not None
+        adapter = ItemAdapter(item)
+        url = adapter.get("url") or (response.url if response is not None else "")
+        record_error(self.crawler.stats, adapter.get("portal"), url, _reason(failure), "pipeline")
+
+    def spider_error(self, failure: Failure, response: Response) -> None:
+        """A spider callback raised while reading a page."""
+        assert self.crawler.stats is not None
+        portal = getattr(response.request.cb_kwargs.get("portal"), "name", None) if response.request else None
+        record_error(self.crawler.stats, portal, response.url, _reason(failure), "spider")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None or self.crawler.stats is None:

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.DemoProxyMiddleware": 740,  # before HttpProxyMiddleware (750)
     "crawler.hostile.HostileSiteMiddleware": 610,  # sees raw answers, before redirects (600) and meta refresh (580)
     "crawler.incremental.WithdrawnMiddleware": 615,  # archived report now 404/410/tombstone → withdrawn
+    # No internal address (loopback, private, link-local…) unless the portal is registered there; after the
+    # proxy middlewares (740, 750) so it knows when a proxy resolves names (crawler/ssrf.py).
+    "crawler.ssrf.PrivateAddressMiddleware": 760,
 }
 # Incremental re-crawls (crawler/incremental.py): list pages revalidated with If-None-Match /
 # If-Modified-Since through the HTTP cache (a 304 costs no body); archived report pages skipped

@@ -19,12 +19,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import DatabaseError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITE = "nianbao_write"
+_BACKENDS = ("sqlite", "postgresql")  # the archive's INSERT … ON CONFLICT and search exist for these two
+_EXAMPLES = "sqlite:///path/to/nianbao.db or postgresql://user@host/dbname"
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -52,11 +57,17 @@ _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def get_engine(url: str) -> Engine:
-    """One engine per URL per process, with the schema upgraded to the newest migration."""
+def get_engine(url: str, *, create: bool = True) -> Engine:
+    """One engine per URL per process, with the schema upgraded to the newest migration.
+
+    Raises :class:`DatabaseError` (one line: what is wrong, how to fix it) for a URL that is not a
+    database URL, a backend nianbao does not support, a missing driver or a database that cannot be
+    reached. ``create=False`` is for read-only commands: a SQLite archive that does not exist yet is
+    an error instead of a new empty file (and directory) that would hide a mistyped path.
+    """
     with _ENGINES_LOCK:
         if url not in _ENGINES:
-            _ENGINES[url] = _open(url)
+            _ENGINES[url] = _open(url, create=create)
         return _ENGINES[url]
 
 
@@ -68,16 +79,74 @@ def dispose_engine(url: str) -> None:
         engine.dispose()
 
 
-def _open(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = _sqlite_engine(url)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    upgrade(engine)
+def check_url(url: str) -> URL:
+    """The parsed URL, or :class:`DatabaseError` when it cannot name a nianbao archive."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"{url!r} is not a database URL: use {_EXAMPLES}") from None
+    backend = parsed.get_backend_name()
+    if backend not in _BACKENDS:
+        raise DatabaseError(f"{_shown(parsed)}: nianbao archives on SQLite or PostgreSQL, not {backend!r}: "
+                            f"use {_EXAMPLES}")
+    if backend == "postgresql" and not parsed.database:
+        raise DatabaseError(f"{_shown(parsed)} names no database: use postgresql://user@host/dbname")
+    return parsed
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _open(url: str, *, create: bool) -> Engine:
+    parsed = check_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _sqlite_file(parsed, create)
+            engine = _sqlite_engine(url)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise DatabaseError(f"{_shown(parsed)}: the database driver {parsed.get_driver_name()!r} is not installed "
+                            f"({exc}); install it or use {_EXAMPLES}") from None
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise DatabaseError(_unusable(parsed, exc)) from None
     return engine
+
+
+def _sqlite_file(parsed: URL, create: bool) -> None:
+    """Make the directory of a new SQLite archive, or refuse (``create=False``) when the file is missing."""
+    if not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database).expanduser()
+    if not create and not path.is_file():
+        raise DatabaseError(f"no archive at {path}: check --db, or create it by crawling into it "
+                            "(nianbao crawl / nianbao demo)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the archive's directory {path.parent}: {exc.strerror or exc}") from None
+
+
+def _unusable(parsed: URL, exc: SQLAlchemyError) -> str:
+    """One line for a database that cannot be connected to or opened, with the usual fix."""
+    detail = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    fatal = next((line for line in lines if "FATAL" in line or "does not exist" in line), None)
+    if fatal:
+        reason = fatal.split("FATAL:", 1)[-1].strip()
+    hint = ""
+    if "does not exist" in reason and "database" in reason:
+        hint = f"; create it first: createdb {parsed.database}"
+    elif "refused" in detail.lower():
+        hint = f"; is the database server running and listening at {parsed.host or 'localhost'}:{parsed.port or 5432}?"
+    elif "not a database" in detail:
+        hint = "; --db must name a nianbao SQLite archive"
+    return f"cannot open the archive {_shown(parsed)}: {reason}{hint}"
 
 
 def _alembic_config(connection: Connection) -> Config:

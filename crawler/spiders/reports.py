@@ -19,6 +19,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler import discovery
 from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse
@@ -29,6 +30,7 @@ from pipelines.attachments import document_links
 from pipelines.components import count, portal_counters, record_error
 from pipelines.text.classify import Kind, classify_title
 from pipelines.text.documents import file_name, is_document, magic, sniff
+from pipelines.text.encoding import decode_html
 from storage import Archive, ArchiveError, PortalSpec, open_archive
 
 NO_CACHE = {"Cache-Control": "no-cache"}  # list pages must never come from a stale cache
@@ -267,7 +269,10 @@ class ReportsSpider(scrapy.Spider):
         if not self._readable(response, name, "report"):
             return
         assert isinstance(response, TextResponse)
-        yield ReportItem(url=response.url, html=response.text, portal=name, http_status=response.status,
+        # Decoded like every page (pipelines.text.encoding), not by Scrapy: a header or meta charset that lies
+        # (utf-8 over GBK bytes, common on old portals) would otherwise turn the report into U+FFFD.
+        html = decode_html(response.body, http_content_type_encoding(content_type))
+        yield ReportItem(url=response.url, html=html, portal=name, http_status=response.status,
                          list_title=link.title, list_date=link.date)
 
     def _note(self, portal: str | None, evidence: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from nianbao import health
-from nianbao.cli.options import db_option
+from nianbao.cli.options import db_option, existing_db_option
 from nianbao.cli.summary import OUTCOMES, render, run_failure, summarise
 from nianbao.demo import DemoPortal, DemoServer, showcase_portals
 from nianbao.runner import DEMO_OVERRIDES, run_crawl
@@ -105,12 +105,13 @@ def _serve_forever(proxy: str, names: list[str], db_url: str) -> None:
 
 
 @click.command()
-@db_option
+@existing_db_option
 @click.option("--limit", default=20, show_default=True)
 def runs(db_url: str, limit: int) -> None:
     """List crawl runs with their stats and finish reason; flag portals that suddenly found no links or
     whose error rate jumped since their previous run (zero new reports is normal and not flagged)."""
     archive = open_archive(db_url)
+    archive.mark_dead_runs()  # a crawl killed with SIGKILL is shown as killed, not as still running
     click.echo(f"{'id':>4}  {'started (UTC)':<19}  {'finish reason':<14} {'portals':>7} "
                + " ".join(f"{o:>9}" for o in OUTCOMES) + f" {'skipped':>7} {'errors':>6}  health")
     listed = archive.list_runs(limit + 50)  # older runs give the last shown ones their "previous"

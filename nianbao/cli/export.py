@@ -19,8 +19,9 @@ from typing import IO, Any
 
 import click
 
-from nianbao.cli.options import db_option
+from nianbao.cli.options import existing_db_option
 from nianbao.cli.query import filter_options, filters_from, warn_if_slow
+from nianbao.cli.spreadsheet import safe_cell
 from nianbao.cli.stats import statistics_cells, write_cells
 from storage import ArchiveError, open_archive
 from storage.archive.query import EXPORT_BATCH, EXPORT_FIELDS
@@ -43,15 +44,16 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[bytes], *, with_body: bool) -> int:
-    """One report a line; lists joined with spaces (URLs hold none), ``meta`` as JSON. UTF-8 with BOM for Excel."""
+    """One report a line; lists joined with spaces (URLs hold none), ``meta`` as JSON. UTF-8 with BOM for Excel;
+    cells a spreadsheet would run as formulas neutralised (nianbao.cli.spreadsheet)."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     header = [f for f in EXPORT_FIELDS if with_body or f != "body"]
     writer.writerow(header)
     n = 0
     for row in rows:
-        writer.writerow([" ".join(row[f]) if f in LIST_FIELDS else
-                         json.dumps(row[f], ensure_ascii=False) if f == "meta" else _plain(row[f])
+        writer.writerow([safe_cell(" ".join(row[f]) if f in LIST_FIELDS else
+                                   json.dumps(row[f], ensure_ascii=False) if f == "meta" else _plain(row[f]))
                          for f in header])
         n += 1
     text.flush()
@@ -116,7 +118,7 @@ def _open_output(path: str) -> Iterator[IO[bytes]]:
 
 
 @click.command()
-@db_option
+@existing_db_option
 @click.argument("what", type=click.Choice(["reports", "statistics"]), default="reports")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", default="-", show_default=True, metavar="PATH", help="File to write; - is stdout.")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from nianbao.cli.options import db_option
+from nianbao.cli.options import existing_db_option
 from storage import ArchiveError, open_archive
 
 
 @click.command()
-@db_option
+@existing_db_option
 @click.argument("report_id", type=int)
 @click.argument("v1", type=int, required=False)
 @click.argument("v2", type=int, required=False)

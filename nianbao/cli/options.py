@@ -13,10 +13,43 @@ from crawler.settings import NIANBAO_DB, NIANBAO_FILES_DIR
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class DatabaseUnusable(click.ClickException):
+    """``--db`` names no usable archive: one line (what is wrong, how to fix it), exit status 2 like a usage error."""
+
+    exit_code = 2
+
+
+def _opened(create: bool) -> Callable[[click.Context, click.Parameter, str], str]:
+    def callback(ctx: click.Context, _param: click.Parameter, url: str) -> str:
+        """Open the archive while parsing, so every command reports a bad URL or database the same way."""
+        if ctx.resilient_parsing:  # shell completion: never touch a database
+            return url
+        from storage.errors import DatabaseError  # storage loads SQLAlchemy: only once a command runs
+        from storage.session import get_engine
+
+        try:
+            get_engine(url, create=create)  # the command's own open_archive(url) reuses this engine
+        except DatabaseError as exc:
+            raise DatabaseUnusable(f"--db: {exc}") from None
+        return url
+    return callback
+
+
+def _db_option(create: bool) -> Callable[[F], F]:
+    return click.option("--db", "db_url", default=NIANBAO_DB, show_default=True, callback=_opened(create),
+                        metavar="URL", help="Archive database (SQLAlchemy URL; env NIANBAO_DB).")
+
+
 def db_option(func: F) -> F:
-    """``--db URL``: any SQLAlchemy URL; default ``crawler.settings.NIANBAO_DB`` (env NIANBAO_DB, else ./nianbao.db)."""
-    return click.option("--db", "db_url", default=NIANBAO_DB, show_default=True,
-                        metavar="URL", help="Archive database (SQLAlchemy URL; env NIANBAO_DB).")(func)
+    """``--db URL``: any SQLAlchemy URL; default ``crawler.settings.NIANBAO_DB`` (env NIANBAO_DB, else ./nianbao.db).
+
+    For commands that write: a new SQLite archive is created there."""
+    return _db_option(create=True)(func)
+
+
+def existing_db_option(func: F) -> F:
+    """``--db URL`` for read-only commands: the archive must exist (a mistyped path is an error, not a new file)."""
+    return _db_option(create=False)(func)
 
 
 def files_option(func: F) -> F:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from importlib.resources import as_file, files
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
 from nianbao import health
-from nianbao.cli.options import db_option
-from storage import ArchiveError, PortalSpec, open_archive
-from storage.archive import PortalHealth, portal_spec_to_mapping
+from nianbao.cli.options import db_option, existing_db_option
+from pipelines.text.encoding import decode_html
+from storage import Archive, ArchiveError, PortalSpec, open_archive
+from storage.archive import LEVELS, PortalHealth, parse_portal_file, portal_spec_to_mapping
 
 STARTER = "starter_portals.csv"  # nianbao/data/: the real portals of docs/reference/cms-patterns.md §14, unverified
 
@@ -39,8 +41,7 @@ def portals() -> None:
 @click.option("--display-name")
 @click.option("--region", help="Region as printed, e.g. 吉林省白城市大安市.")
 @click.option("--region-code", help="GB/T 2260 code, e.g. 220882.")
-@click.option("--level", type=click.Choice(["province", "prefecture", "county", "district", "township", "street",
-                                            "department", "central"]))
+@click.option("--level", type=click.Choice(LEVELS))
 @click.option("--cms", type=click.Choice(["trs", "hanweb", "xxgk", "ucap", "generic"]), help="List protocol hint.")
 @click.option("--replace", is_flag=True, help="Update the portal if it exists.")
 def add(db_url: str, name: str, homepage: str | None, columns: tuple[str, ...], display_name: str | None,
@@ -56,11 +57,12 @@ def add(db_url: str, name: str, homepage: str | None, columns: tuple[str, ...], 
 
 
 @portals.command("list")
-@db_option
+@existing_db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def list_(db_url: str, fmt: str) -> None:
     """List the registry."""
     archive = open_archive(db_url)
+    archive.mark_dead_runs()  # health is judged on runs: a killed one must not look as if still running
     specs, healths = archive.list_portals(), archive.portal_healths()
     alarms = {name: h.flags for name, h in health.latest(archive.list_runs(100)).items() if h.flags}
     if fmt == "json":
@@ -91,18 +93,38 @@ def remove(db_url: str, name: str) -> None:
 @click.option("--starter", is_flag=True, help="Load the bundled starter registry (the default without FILE).")
 def import_(db_url: str, file: str | None, starter: bool) -> None:
     """Load portals from a CSV (header: name,homepage,column_urls,region,region_code,level,cms,display_name),
-    JSON list or JSON Lines file; existing names are updated. Without FILE (or with --starter) load the
-    starter registry of real county/district portals, marked unverified until a crawl of them succeeds.
-    A CSV of homepages alone (name,homepage) is enough: columns are discovered on the first crawl."""
+    JSON list or JSON Lines file; existing names are updated (a blank field keeps the stored value, so
+    configured column URLs survive a re-import). Without FILE (or with --starter) load the starter registry
+    of real county/district portals, marked unverified until a crawl of them succeeds. A CSV of homepages
+    alone (name,homepage) is enough: columns are discovered on the first crawl.
+
+    CSV files may be UTF-8 or GBK/GB18030 (what Excel saves here). Every row is checked first (level, URLs,
+    lengths, a name given twice); one bad row imports nothing, and each bad row is reported."""
     archive = open_archive(db_url)
+    if starter or not file:
+        with as_file(files("nianbao") / "data" / STARTER) as path:
+            _import_file(archive, path, "starter portal(s) (unverified)")
+    if file:
+        _import_file(archive, Path(file), f"portal(s) from {file}")
+
+
+def _import_file(archive: Archive, path: Path, what: str) -> None:
+    """Decode (like a page: BOM, UTF-8, else GB18030), check every entry, then import all or nothing."""
     try:
-        if starter or not file:
-            with as_file(files("crawler") / "data" / STARTER) as path:
-                click.echo(f"imported {archive.import_portals(path)} starter portal(s) (unverified)")
-        if file:
-            click.echo(f"imported {archive.import_portals(file)} portal(s) from {file}")
-    except (ArchiveError, ValueError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+    specs, problems = parse_portal_file(str(path), decode_html(raw))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} bad entr{'y' if len(problems) == 1 else 'ies'} in {path}: "
+                                   "nothing imported")
+    try:
+        added, updated = archive.import_specs(specs)
+    except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {len(specs)} {what}: {added} new, {updated} updated")
 
 
 @portals.command("discover")

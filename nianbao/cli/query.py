@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from nianbao.cli.options import db_option
+from nianbao.cli.options import existing_db_option
+from nianbao.cli.spreadsheet import safe_cell
 from storage import Archive, ArchiveError, SearchHit, open_archive
 from storage.archive.query import SORTS, Filters
 
@@ -70,7 +71,7 @@ def _echo_table(hits: list[SearchHit], offset: int) -> None:
 
 
 @click.command()
-@db_option
+@existing_db_option
 @click.argument("query")
 @filter_options(default_sort="newest")
 @click.option("--limit", default=20, show_default=True)
@@ -90,15 +91,15 @@ def search(db_url: str, query: str, limit: int, offset: int, fmt: str, sort: str
     if fmt == "json":
         click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, default=str, indent=2))
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(sys.stdout, lineterminator="\n", quoting=csv.QUOTE_ALL)  # a CR in a cell stays inside it
         writer.writerow([f.name for f in fields(SearchHit)])
-        writer.writerows([getattr(h, f.name) for f in fields(SearchHit)] for h in hits)
+        writer.writerows([safe_cell(getattr(h, f.name)) for f in fields(SearchHit)] for h in hits)
     else:
         _echo_table(hits, offset)
 
 
 @click.command()
-@db_option
+@existing_db_option
 @click.argument("report_id", type=int)
 @click.option("--versions", is_flag=True, help="List every version of the text (edits), not the text itself.")
 def show(db_url: str, report_id: int, versions: bool) -> None:

@@ -19,11 +19,6 @@ class PortalSummary:
     skipped: int
     errors: int
 
-    @property
-    def failed(self) -> bool:
-        """No list page could be read at all: the portal gave us nothing this run."""
-        return self.list_pages == 0
-
 
 def summarise(run: RunView) -> list[PortalSummary]:
     out = []
@@ -37,13 +32,16 @@ def summarise(run: RunView) -> list[PortalSummary]:
 
 
 def run_failure(run: RunView) -> str | None:
-    """Why the run as a whole failed, or None when at least part of it worked."""
+    """Why the run as a whole failed, or None when at least part of it worked.
+
+    A run that read no list page at all failed, whatever it was asked to crawl (registry portals or a
+    column given with ``--url``, which belongs to no portal)."""
     if run.finish_reason not in ("finished", None):
         return f"crawl ended early ({run.finish_reason})"
-    summaries = summarise(run)
-    if summaries and all(s.failed for s in summaries):
+    if not run.stats.get("nianbao/list_pages"):
         first = run.errors[0]["reason"] if run.errors else "no list page could be read"
-        return f"no portal could be crawled; first error: {first}"
+        what = "no portal could be crawled" if run.portals else "nothing could be read"
+        return f"{what}; first error: {first}"
     return None
 
 

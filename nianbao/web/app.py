@@ -1,7 +1,9 @@
 """The web interface: search page with filters and facets, report and portal pages, and a JSON API.
 
 Read-only: every route is a GET over ``storage.Archive`` / ``storage.archive.query``, the same query path as the
-CLI. Scraped text is untrusted: templates autoescape everything, links to sources are only drawn for
+CLI. Errors are the site's own HTML page in a browser (404 for an unknown page or id, 422 for a parameter
+that is no usable value, such as an integer too large for the archive) and JSON only under /api/. Scraped
+text is untrusted: templates autoescape everything, links to sources are only drawn for
 http(s) URLs, and a strict Content-Security-Policy (no script at all, styles only from /static) means
 that even a missed escape could not run script that came from a portal.
 """
@@ -18,17 +20,21 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storage import Archive, ArchiveError, open_archive
-from storage.archive.query import FACETS, MAX_LIMIT, SORTS, Filters, Page
+from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
 from storage.archive.records import HIGHLIGHT
 
 log = logging.getLogger("nianbao.web")
 HERE = Path(__file__).parent
 PAGE_SIZE = 20
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE
 RUNS_SHOWN = 10
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -101,15 +107,15 @@ def _blank_to_none(value: str | None) -> str | None:
 
 def _filters(year: str | None, region: str | None, organ: str | None, portal: str | None,
              published_from: str | None, published_to: str | None, level: str | None) -> Filters:
-    """Filters from HTML form fields, where an untouched field arrives as an empty string."""
+    """Filters from HTML form fields, where an untouched field arrives as an empty string; 422 for a bad value."""
     try:
         year_value = int(year) if _blank_to_none(year) else None
         dates = [dt.date.fromisoformat(d) if _blank_to_none(d) else None for d in (published_from, published_to)]
-    except ValueError as exc:
-        raise ArchiveError(f"bad filter value: {exc}") from None
-    return Filters.of(year=year_value, region=_blank_to_none(region), organ=_blank_to_none(organ),
-                      portal=_blank_to_none(portal), published_from=dates[0], published_to=dates[1],
-                      level=_blank_to_none(level))
+        return Filters.of(year=year_value, region=_blank_to_none(region), organ=_blank_to_none(organ),
+                          portal=_blank_to_none(portal), published_from=dates[0], published_to=dates[1],
+                          level=_blank_to_none(level))
+    except (ValueError, ArchiveError) as exc:
+        raise HTTPException(422, f"bad filter value: {exc}") from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -142,11 +148,33 @@ def create_app(archive: Archive | str) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    def error_page(request: Request, message: str, status: int) -> Response:
+        return templates.TemplateResponse(request, "error.html", {"message": message, "status": status},
+                                          status_code=status)
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
     @app.exception_handler(ArchiveError)
     async def bad_request(request: Request, exc: ArchiveError) -> Response:
-        if request.url.path.startswith("/api/"):
+        if is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=400)
-        return templates.TemplateResponse(request, "error.html", {"message": str(exc)}, status_code=400)
+        return error_page(request, str(exc), 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown pages and ids (the router's 404 included) as the site's page; JSON under /api/."""
+        if is_api(request):
+            return await http_exception_handler(request, exc)
+        message = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else "no such page"
+        return error_page(request, str(message), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        if is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'request'}: {e['msg']}" for e in exc.errors())
+        return error_page(request, f"bad request: {problems}", 422)
 
     def page_of(q: str | None, filters: Filters, sort: str, limit: int, offset: int) -> Page:
         return archive.query.page(_blank_to_none(q), filters, sort=sort, limit=limit, offset=offset)
@@ -157,7 +185,7 @@ def create_app(archive: Archive | str) -> FastAPI:
     def search_page(request: Request, q: str | None = None, year: str | None = None, region: str | None = None,
                     organ: str | None = None, portal: str | None = None, published_from: str | None = None,
                     published_to: str | None = None, level: str | None = None, sort: str = "newest",
-                    page: int = 1) -> Response:
+                    page: Annotated[int, Query(le=MAX_PAGE)] = 1) -> Response:
         form = {"q": q or "", "year": year or "", "region": region or "", "organ": organ or "",
                 "portal": portal or "", "published_from": published_from or "", "published_to": published_to or "",
                 "level": level or "", "sort": sort}
@@ -207,13 +235,13 @@ def create_app(archive: Archive | str) -> FastAPI:
 
     @app.get("/api/search", tags=["search"])
     def api_search(q: Annotated[str | None, Query(description="Terms, space-separated; all must match")] = None,
-                   year: int | None = None,
+                   year: Annotated[int | None, Query(ge=1, le=9999)] = None,
                    region: Annotated[str | None, Query(description="Region name part or code prefix")] = None,
                    organ: str | None = None, portal: str | None = None, published_from: dt.date | None = None,
                    published_to: dt.date | None = None, level: str | None = None,
                    sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "newest",
                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
-                   offset: Annotated[int, Query(ge=0)] = 0, facets: bool = False) -> dict[str, Any]:
+                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, facets: bool = False) -> dict[str, Any]:
         """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
         filters = Filters.of(year=year, region=region, organ=organ, portal=portal, published_from=published_from,
                              published_to=published_to, level=level)

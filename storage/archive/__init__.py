@@ -12,7 +12,14 @@ import threading
 
 from storage.archive.history import History
 from storage.archive.locks import HeldLock, Locks, PortalLocked
-from storage.archive.portals import Portals, portal_spec_from_mapping, portal_spec_to_mapping, read_portal_file
+from storage.archive.portals import (
+    LEVELS,
+    Portals,
+    parse_portal_file,
+    portal_spec_from_mapping,
+    portal_spec_to_mapping,
+    read_portal_file,
+)
 from storage.archive.query import Search
 from storage.archive.records import (
     ArchiveError,
@@ -53,7 +60,7 @@ def open_archive(url: str) -> Archive:
         return _OPEN[url]
 
 
-__all__ = ["Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "HeldLock", "Outcome",
-           "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit",
-           "SightingView", "StatisticsView", "VersionView", "open_archive", "portal_spec_from_mapping",
+__all__ = ["LEVELS", "Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "HeldLock",
+           "Outcome", "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit",
+           "SightingView", "StatisticsView", "VersionView", "open_archive", "parse_portal_file", "portal_spec_from_mapping",
            "portal_spec_to_mapping", "read_portal_file"]

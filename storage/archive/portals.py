@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
@@ -35,6 +37,9 @@ class Portals(ArchiveBase):
 
     def add_portal(self, spec: PortalSpec, *, replace: bool = False) -> bool:
         """Add a portal; with ``replace`` update an existing one. Returns True when it was new."""
+        problems = portal_problems(spec)
+        if problems:
+            raise ArchiveError(f"portal {spec.name!r}: {'; '.join(problems)}")
         values = {f.name: getattr(spec, f.name) for f in fields(spec)}
         values["column_urls"] = list(spec.column_urls)
         with write_session(self.engine) as s:
@@ -68,15 +73,35 @@ class Portals(ArchiveBase):
             s.delete(row)
             return True
 
-    def import_portals(self, path: str | Path, *, replace: bool = True) -> int:
-        """Load portals from CSV (header row), JSON (a list) or JSON Lines; returns how many were read.
+    def import_portals(self, path: str | Path) -> int:
+        """Load portals from a UTF-8 registry file (see :func:`parse_portal_file`); returns how many were read.
 
-        CSV ``column_urls`` may hold several URLs separated by whitespace, ``;`` or ``|``.
-        """
-        specs = list(read_portal_file(Path(path)))
-        for spec in specs:
-            self.add_portal(spec, replace=replace)
+        Raises ArchiveError naming every bad entry, and then imports nothing."""
+        specs = read_portal_file(Path(path))
+        self.import_specs(specs)
         return len(specs)
+
+    def import_specs(self, specs: Sequence[PortalSpec]) -> tuple[int, int]:
+        """Add or update portals in one transaction; returns (added, updated).
+
+        An existing portal takes the fields the entry gives; a field the entry leaves blank keeps its
+        stored value, so re-importing a file of homepages never wipes column URLs configured since
+        (``portals add --replace`` sets a portal exactly)."""
+        added = updated = 0
+        with write_session(self.engine) as s:
+            for spec in specs:
+                values = {f.name: getattr(spec, f.name) for f in fields(spec)}
+                values["column_urls"] = list(spec.column_urls)
+                row = s.scalar(select(Portal).where(Portal.name == spec.name))
+                if row is None:
+                    s.add(Portal(**values, created_at=utcnow()))
+                    added += 1
+                    continue
+                for key, value in values.items():
+                    if value:
+                        setattr(row, key, value)
+                updated += 1
+        return added, updated
 
     # -- portal health and discovered columns (issue 4) -------------------------------------------
 
@@ -115,6 +140,7 @@ class Portals(ArchiveBase):
 
 
 _SPEC_FIELDS = {f.name for f in fields(PortalSpec)}
+LEVELS = ("province", "prefecture", "county", "district", "township", "street", "department", "central")
 
 
 def _split_urls(value: Any) -> tuple[str, ...]:
@@ -124,31 +150,114 @@ def _split_urls(value: Any) -> tuple[str, ...]:
 
 
 def portal_spec_from_mapping(data: dict[str, Any]) -> PortalSpec:
+    """A valid registry entry from a mapping (a file's row), or ArchiveError saying what is wrong with it."""
+    if not isinstance(data, dict):
+        raise ArchiveError(f"expected an object with portal fields, not {type(data).__name__}")
+    if None in data:
+        raise ArchiveError("more cells than the header has columns")
     unknown = set(data) - _SPEC_FIELDS
     if unknown:
         raise ArchiveError(f"unknown portal field(s): {', '.join(sorted(unknown))}")
     values = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in data.items()}
     values["column_urls"] = _split_urls(data.get("column_urls"))
-    return PortalSpec(**values)
+    spec = PortalSpec(**values)
+    problems = portal_problems(spec)
+    if problems:
+        raise ArchiveError("; ".join(problems))
+    return spec
 
 
-def read_portal_file(path: Path) -> Iterable[PortalSpec]:
-    """Parse a registry file, naming the file and line of the first bad entry."""
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        return False
+
+
+def portal_problems(spec: PortalSpec) -> list[str]:
+    """What makes an entry unusable: a level not in :data:`LEVELS`, a URL that is not http(s)://host/…, a value
+    longer than its column (which PostgreSQL would refuse and SQLite store)."""
+    problems = []
+    if spec.level is not None and spec.level not in LEVELS:
+        problems.append(f"level {spec.level!r} is not one of {', '.join(LEVELS)}")
+    for url in (spec.homepage, *spec.column_urls):
+        if url and not _is_http_url(url):
+            problems.append(f"{url!r} is not an http(s) URL")
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        limit = getattr(Portal.__table__.columns[f.name].type, "length", None)
+        if isinstance(value, str) and limit and len(value) > limit:
+            problems.append(f"{f.name} longer than {limit} characters")
+    return problems
+
+
+def _rows(text: str, kind: str) -> Iterable[tuple[str, Any]]:
+    """(where, row) of a registry file's entries: CSV lines, JSON Lines lines or JSON list entries."""
+    if kind == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for row in reader:
+            yield f"line {reader.line_num}", row
+        return
+    if kind == "jsonl":
+        lines = [(f"line {n}", line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    else:
+        lines = [("file", text)]
+    for where, line in lines:
+        try:
+            loaded = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield where, ArchiveError(f"not JSON: {exc}")
+            continue
+        if kind == "jsonl" or not isinstance(loaded, list):
+            yield where, loaded
+        else:
+            yield from ((f"entry {n}", entry) for n, entry in enumerate(loaded, start=1))
+
+
+def parse_portal_file(name: str, text: str) -> tuple[list[PortalSpec], list[str]]:
+    """Every entry of a registry file's text checked: the valid portals and one problem line per bad entry.
+
+    ``name`` decides the format (``.csv`` with a header row, ``.jsonl``, else JSON) and starts each problem
+    line. CSV ``column_urls`` may hold several URLs separated by whitespace, ``;`` or ``|``. A name given
+    twice in one file is a problem: one entry would silently overwrite the other.
+    """
+    kind = Path(name).suffix.lower().lstrip(".")
+    specs: list[PortalSpec] = []
+    problems: list[str] = []
+    first_seen: dict[str, str] = {}
+    try:
+        entries = list(_rows(text, kind))
+    except csv.Error as exc:
+        return [], [f"{name}: not a readable CSV file: {exc}"]
+    for where, row in entries:
+        try:
+            if isinstance(row, ArchiveError):
+                raise row
+            spec = portal_spec_from_mapping(row)
+        except ArchiveError as exc:
+            problems.append(f"{name}: {where}: {exc}")
+            continue
+        if spec.name in first_seen:
+            problems.append(f"{name}: {where}: portal {spec.name!r} is already defined at {first_seen[spec.name]}")
+            continue
+        first_seen[spec.name] = where
+        specs.append(spec)
+    return specs, problems
+
+
+def read_portal_file(path: Path) -> list[PortalSpec]:
+    """The portals of a UTF-8 registry file, or ArchiveError with one line per bad entry."""
     if not path.is_file():
         raise ArchiveError(f"no such file: {path}")
-    raw = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        rows: list[dict[str, Any]] = list(csv.DictReader(raw.splitlines()))
-    elif path.suffix.lower() == ".jsonl":
-        rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
-    else:
-        loaded = json.loads(raw)
-        rows = loaded if isinstance(loaded, list) else [loaded]
-    for number, row in enumerate(rows, start=1):
-        try:
-            yield portal_spec_from_mapping(row)
-        except ArchiveError as exc:
-            raise ArchiveError(f"{path}: entry {number}: {exc}") from None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ArchiveError(f"{path} is not UTF-8 (`nianbao portals import` reads GBK too)") from None
+    specs, problems = parse_portal_file(str(path), text)
+    if problems:
+        raise ArchiveError("\n".join(problems))
+    return specs
 
 
 def portal_spec_to_mapping(spec: PortalSpec) -> dict[str, Any]:

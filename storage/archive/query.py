@@ -45,6 +45,7 @@ from storage.models import Portal, Report, ReportStatistics, Sighting
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31 - 1  # beyond any archive; larger numbers overflow the databases' integers
 EXPORT_BATCH = 100  # rows held at once when streaming an export (≈ 2 MB of report text); a parquet row group
 
 # name -> ORDER BY; id breaks ties so that every backend pages identically
@@ -89,6 +90,8 @@ class Filters:
             value = getattr(self, name)
             if value is not None and not value.strip():
                 raise ArchiveError(f"empty --{name.replace('_', '-')} filter")
+        if self.year is not None and not 1 <= self.year <= 9999:
+            raise ArchiveError(f"--year {self.year} is not a year (1…9999)")
         if self.published_from and self.published_to and self.published_from > self.published_to:
             raise ArchiveError(f"--published-from {self.published_from} is after --published-to {self.published_to}")
 
@@ -240,8 +243,8 @@ class Query:
         Two steps: ids of the page first (a sort that carries no bodies), then the page's rows.
         """
         terms = parse_terms(query)
-        if not 0 < limit <= MAX_LIMIT or offset < 0:
-            raise ArchiveError(f"--limit must be 1…{MAX_LIMIT} and --offset ≥ 0")
+        if not 0 < limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
+            raise ArchiveError(f"--limit must be 1…{MAX_LIMIT} and --offset 0…{MAX_OFFSET}")
         ids_stmt = self._order(select(Report.id).where(*self.conditions(terms, filters)), sort)
         first_url = (select(Sighting.url).where(Sighting.report_id == Report.id)
                      .order_by(Sighting.id).limit(1).scalar_subquery())

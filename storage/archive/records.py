@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from storage.errors import ArchiveError
+
 
 class Outcome(StrEnum):
     """What storing one fetched report did to the archive."""
@@ -17,10 +19,6 @@ class Outcome(StrEnum):
     CHANGED = "changed"  # a known URL now carries different content
     UNCHANGED = "unchanged"  # a known URL carries the content it had
     DUPLICATE = "duplicate"  # a new URL carrying content already archived elsewhere
-
-
-class ArchiveError(Exception):
-    """A request the archive cannot satisfy, worded for the command line."""
 
 
 @dataclass(frozen=True, slots=True)

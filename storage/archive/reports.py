@@ -1,4 +1,13 @@
-"""Reports and where they were seen: the idempotent write of one crawled report, attachments, reading back."""
+"""Reports and where they were seen: the idempotent write of one crawled report, attachments, reading back.
+
+Text is bounded here, the same way on every backend: PostgreSQL enforces ``String(n)`` lengths and
+refuses NUL characters while SQLite enforces neither, so without this a report stored on one backend
+was lost on the other. Metadata longer than its column is cut with :data:`TRUNCATED` (the original
+length noted in ``meta["truncated"]``); the body is never cut; a page URL too long to be a key is refused.
+
+Each write also counts its outcome on the crawl run's stats in the same transaction, so a run killed
+midway (SIGKILL) still shows what it archived.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +16,61 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from storage.archive.base import ArchiveBase, _insert
-from storage.archive.records import AttachmentRecord, AttachmentView, Outcome, ReportRecord, ReportView, SightingView
-from storage.models import Attachment, Portal, Report, ReportVersion, Sighting, utcnow
+from storage.archive.records import (
+    ArchiveError,
+    AttachmentRecord,
+    AttachmentView,
+    Outcome,
+    ReportRecord,
+    ReportView,
+    SightingView,
+)
+from storage.models import Attachment, Base, CrawlRun, Portal, Report, ReportVersion, Sighting, utcnow
 from storage.session import write_session
+
+TRUNCATED = "…[truncated]"
+MAX_ID = 2**31 - 1  # Integer primary keys: a larger id names no report (and overflows the database's integer)
+
+
+def _clean(value: Any) -> Any:
+    """NUL cannot be stored in PostgreSQL text (SQLite takes it): drop it everywhere, for equal archives."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def bounded(model: type[Base], values: dict[str, Any], truncated: dict[str, int]) -> dict[str, Any]:
+    """``values`` fitted to ``model``'s columns: NUL dropped, strings longer than a ``String(n)`` column cut
+    with :data:`TRUNCATED`; the original length of each cut field is added to ``truncated``."""
+    out = {}
+    for name, value in values.items():
+        value = _clean(value)
+        column = model.__table__.columns.get(name)
+        limit = column.type.length if column is not None and isinstance(column.type, String) else None
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            truncated[name] = len(value)
+            value = value[: limit - len(TRUNCATED)] + TRUNCATED
+        out[name] = value
+    return out
+
+
+def _count_on_run(s: Session, run_id: int | None, portal: str | None, outcome: Outcome) -> None:
+    """Count an outcome on its open run under the names the pipelines use (``pipelines.components.count``).
+
+    The crawl writes its full stats when it closes; this makes a run that never closes (killed) show the
+    reports it archived all the same. The row lock serialises concurrent writers of one run on PostgreSQL.
+    """
+    if run_id is None:
+        return
+    run = s.scalar(select(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.finished_at.is_(None)).with_for_update())
+    if run is None:
+        return
+    stats = dict(run.stats or {})
+    for key in (f"nianbao/reports/{outcome}", *([f"nianbao/portal/{portal}/reports/{outcome}"] if portal else [])):
+        stats[key] = int(stats.get(key) or 0) + 1
+    run.stats = stats
 
 
 class Reports(ArchiveBase):
@@ -45,17 +102,31 @@ class Reports(ArchiveBase):
                                .where(Sighting.id.in_(same))
                                .values(last_seen=utcnow(), run_id=run_id, http_status=http_status,
                                        withdrawn_at=None, withdrawn_reason=None))
-            return result.rowcount == 1
+            if result.rowcount != 1:
+                return False
+            portal = s.scalar(select(Portal.name).join(Sighting, Sighting.portal_id == Portal.id)
+                              .where(Sighting.url == url))
+            _count_on_run(s, run_id, portal, Outcome.UNCHANGED)
+            return True
 
     def record(self, rec: ReportRecord) -> Outcome:
-        """Store one fetched report idempotently and say what that changed."""
+        """Store one fetched report idempotently and say what that changed.
+
+        Raises ArchiveError for a URL longer than a sighting's key column (the crawl records it as an error).
+        """
+        limit = Sighting.__table__.c.url.type.length
+        if len(rec.url) > limit:
+            raise ArchiveError(f"URL of {len(rec.url)} characters, longer than the archive's {limit}: not archived")
         insert = _insert(self.engine)
         now = utcnow()
+        truncated: dict[str, int] = {}
+        text = bounded(Report, {"title": rec.title, "organ": rec.organ, "report_year_source": rec.report_year_source,
+                                "body": rec.body}, truncated)
+        meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
         with write_session(self.engine) as s:
             created = s.execute(
-                insert(Report).values(content_sha256=rec.content_sha256, title=rec.title, organ=rec.organ,
-                                      report_year=rec.report_year, report_year_source=rec.report_year_source,
-                                      published=rec.published, body=rec.body, meta=rec.meta, first_seen=now)
+                insert(Report).values(content_sha256=rec.content_sha256, report_year=rec.report_year,
+                                      published=rec.published, meta=meta, first_seen=now, **text)
                 .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
             ).scalar()
             report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
@@ -75,15 +146,21 @@ class Reports(ArchiveBase):
                 s.add(ReportVersion(url=rec.url, old_report_id=previous, new_report_id=report_id,
                                     run_id=rec.run_id, seen_at=now))
             self._record_attachments(s, report_id, rec.attachments, now)
-        if previous is None:
-            return Outcome.NEW if created else Outcome.DUPLICATE
-        return Outcome.UNCHANGED if previous == report_id else Outcome.CHANGED
+            if previous is None:
+                outcome = Outcome.NEW if created else Outcome.DUPLICATE
+            else:
+                outcome = Outcome.UNCHANGED if previous == report_id else Outcome.CHANGED
+            _count_on_run(s, rec.run_id, rec.portal, outcome)
+        return outcome
 
     def _record_attachments(self, s: Any, report_id: int, attachments: Sequence[AttachmentRecord],
                             now: dt.datetime) -> None:
-        """Attachment rows in the report's own transaction; a file seen again updates its row."""
+        """Attachment rows in the report's own transaction; a file seen again updates its row.
+
+        Their metadata is bounded like the report's: a cut URL or file name still points the reader to the
+        file, whose bytes are kept under their hash."""
         for att in attachments:
-            values = {f.name: getattr(att, f.name) for f in fields(att)}
+            values = bounded(Attachment, {f.name: getattr(att, f.name) for f in fields(att)}, {})
             s.execute(_insert(self.engine)(Attachment).values(**values, report_id=report_id, first_seen=now)
                       .on_conflict_do_update(index_elements=["report_id", "url"],
                                              set_={k: v for k, v in values.items() if k != "url"}))
@@ -113,6 +190,8 @@ class Reports(ArchiveBase):
                 detail=result.detail, format=result.format, content_sha256=result.content_sha256))
 
     def get_report(self, report_id: int) -> ReportView | None:
+        if not 0 < report_id <= MAX_ID:
+            return None
         with self._read() as s:
             row = s.scalar(select(Report).where(Report.id == report_id)
                            .options(selectinload(Report.sightings).selectinload(Sighting.portal)))

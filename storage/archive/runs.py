@@ -36,16 +36,26 @@ class Runs(ArchiveBase):
 
     # -- crawl runs -------------------------------------------------------------------------------
 
+    def mark_dead_runs(self) -> list[int]:
+        """Mark runs on this host whose process died (SIGKILL, crash) as killed; done before runs are listed.
+
+        A read first, so listing runs takes no write lock unless a run has died."""
+        unfinished = select(CrawlRun.id, CrawlRun.pid).where(CrawlRun.finished_at.is_(None),
+                                                             CrawlRun.finish_reason.is_(None),
+                                                             CrawlRun.host == socket.gethostname())
+        with self._read() as s:
+            dead = [run_id for run_id, pid in s.execute(unfinished) if pid is not None and not pid_alive(pid)]
+        if dead:
+            with write_session(self.engine) as s:
+                s.execute(update(CrawlRun).where(CrawlRun.id.in_(dead), CrawlRun.finish_reason.is_(None))
+                          .values(finish_reason="killed"))
+        return dead
+
     def start_run(self, portals: Sequence[str]) -> int:
-        """Open a run; first mark runs on this host whose process died (SIGKILL, crash) as killed."""
-        host = socket.gethostname()
+        """Open a run; first mark the dead runs as killed."""
+        self.mark_dead_runs()
         with write_session(self.engine) as s:
-            for run in s.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None),
-                                                        CrawlRun.finish_reason.is_(None),
-                                                        CrawlRun.host == host)):
-                if run.pid is not None and not pid_alive(run.pid):
-                    run.finish_reason = "killed"
-            run = CrawlRun(portals=list(portals), stats={}, errors=[], pid=os.getpid(), host=host)
+            run = CrawlRun(portals=list(portals), stats={}, errors=[], pid=os.getpid(), host=socket.gethostname())
             s.add(run)
             s.flush()
             return run.id

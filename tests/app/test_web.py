@@ -39,7 +39,7 @@ def test_search_page_filters_facets_and_highlight(client: tuple[TestClient, dict
     empty = c.get("/?q=年度报告&year=&region=&organ=&portal=&published_from=&published_to=&level=&sort=newest")
     assert empty.status_code == 200 and f"{len(SAMPLES)} report(s)" in empty.text
     bad = c.get("/", params={"q": "年度报告", "year": "twenty"})
-    assert bad.status_code == 400 and "bad filter value" in bad.text
+    assert bad.status_code == 422 and "bad filter value" in bad.text
 
 
 def test_report_page_shows_text_sources_and_matches(client: tuple[TestClient, dict[str, int]]) -> None:

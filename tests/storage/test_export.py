@@ -86,6 +86,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(sqlite_url: str, tmp_path: Pat
 
 
 def test_bad_filter_leaves_no_file(sqlite_url: str, tmp_path: Path) -> None:
+    Archive(sqlite_url)  # export only reads: the archive must exist
     out = tmp_path / "x.jsonl"
     result = run_cmd(["nianbao", "export", "--query", "  ", "-o", str(out)], env={"NIANBAO_DB": sqlite_url})
     assert result.returncode != 0 and "empty search query" in result.stderr
