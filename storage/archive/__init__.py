@@ -61,6 +61,6 @@ def open_archive(url: str) -> Archive:
 
 
 __all__ = ["LEVELS", "Archive", "ArchiveError", "AttachmentRecord", "AttachmentView", "ChangeEvent", "HeldLock",
-           "Outcome", "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView", "SearchHit",
-           "SightingView", "StatisticsView", "VersionView", "open_archive", "parse_portal_file", "portal_spec_from_mapping",
-           "portal_spec_to_mapping", "read_portal_file"]
+           "Outcome", "PortalHealth", "PortalLocked", "PortalSpec", "ReportRecord", "ReportView", "RunView",
+           "SearchHit", "SightingView", "StatisticsView", "VersionView", "open_archive", "parse_portal_file",
+           "portal_spec_from_mapping", "portal_spec_to_mapping", "read_portal_file"]
