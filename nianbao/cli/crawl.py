@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 
 from nianbao import health
 from nianbao.cli.options import db_option, existing_db_option
+from nianbao.cli.progress import live_progress
 from nianbao.cli.summary import OUTCOMES, render, run_failure, summarise
 from nianbao.demo import DemoPortal, DemoServer, showcase_portals
+from nianbao.demo.showcase import DeliberateFailure, deliberate_failures
 from nianbao.runner import DEMO_OVERRIDES, run_crawl
 from storage import Archive, ArchiveError, PortalSpec, open_archive
 
@@ -21,9 +23,12 @@ def _log_overrides(verbose: bool) -> dict[str, Any]:
     return {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
 
 
-def _crawl_and_report(db_url: str, overrides: Mapping[str, Any], **kwargs: Any) -> None:
-    run = run_crawl(db_url, overrides=overrides, **kwargs)
-    click.echo(render(run))
+def _crawl_and_report(db_url: str, overrides: Mapping[str, Any], expected: Sequence[DeliberateFailure] = (),
+                      **kwargs: Any) -> None:
+    """Crawl with live progress on a terminal, then print the summary (``expected``: the demo's deliberate failures)."""
+    with live_progress(expected) as progress:
+        run = run_crawl(db_url, overrides=overrides, progress=progress, **kwargs)
+    click.echo(render(run, expected))
     reason = run_failure(run)
     if reason:
         raise click.ClickException(f"run {run.id} failed: {reason}")
@@ -85,7 +90,7 @@ def demo(db_url: str, serve_only: bool, port: int, copies: int, verbose: bool) -
             return
         click.echo(f"demo portals on {proxy}: {', '.join(names)}")
         _crawl_and_report(db_url, {**DEMO_OVERRIDES, **_log_overrides(verbose), "NIANBAO_DEMO_PROXY": proxy},
-                          portals=names)
+                          deliberate_failures(portals), portals=names)
         click.echo(f"archive {db_url}: {archive.count_reports()} report(s) from {archive.count_sightings()} URL(s)")
     finally:
         server.stop()

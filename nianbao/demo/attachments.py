@@ -217,6 +217,16 @@ def attachment_portals() -> list[DemoPortal]:
     return [_portal()[0]]
 
 
+def broken_attachment_urls(portal: DemoPortal) -> list[str]:
+    """The attachments served broken on purpose (a truncated PDF, an HTML error page named .pdf)."""
+    return [f"http://{portal.host}{path}" for doc in portal.documents if publication_mode(doc) == BAD_FILES
+            for path in _broken_paths(doc)]
+
+
+def _broken_paths(doc: DemoDocument) -> tuple[str, str]:
+    return _file_path(doc, "_1"), _file_path(doc, "_2")
+
+
 def publication_mode(doc: DemoDocument) -> str:
     """How a document of :func:`attachment_portals` is published (PDF_ONLY, SCAN, …); "" for others."""
     return _portal()[1].get(doc.doc_id, "") if any(doc in p.documents for p in attachment_portals()) else ""
@@ -264,7 +274,7 @@ def routes(portal: DemoPortal) -> dict[str, Route]:
             table[doc.paths[0]] = _page(portal, doc, replace(doc, blocks=(POINTER_TEXT,)), extra)
         elif mode == BAD_FILES:  # a normal page whose attachments are a truncated PDF and an HTML error page
             good = pdf_bytes(doc.blocks)
-            broken, fake = _file_path(doc, "_1"), _file_path(doc, "_2")
+            broken, fake = _broken_paths(doc)
             table[broken] = _file(PDF_TYPE, good[: len(good) // 3], doc)
             table[fake] = _file(PDF_TYPE, chrome.error_page(200, "文件不存在").body, doc)
             links = "".join(f'<a href="./{path.rsplit("/", 1)[1]}">附件{i}.pdf</a>'

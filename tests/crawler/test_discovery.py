@@ -103,7 +103,8 @@ def test_demo_extras_homepage_only_trs_api_and_challenged(tmp_path: Path) -> Non
     result = run_cmd(["nianbao", "demo", "--db", db])
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(showcase_portals())} portal(s) crawled" in result.stdout
-    assert "error [tongyu] list: challenged: HTTP 412 (瑞数 $_ts cookie script)" in result.stdout
+    assert "  expected [tongyu] this demo portal simulates a 瑞数 anti-bot gateway" in result.stdout
+    assert "      list: challenged: HTTP 412 (瑞数 $_ts cookie script)" in result.stdout
     taonan, tongyu = extra_portals()
     archive = Archive(db)
     stored = {s.url for r in archive.iter_reports() for s in r.sightings}

@@ -86,7 +86,11 @@ def test_demo_archives_every_report_and_nothing_else(demo_twice) -> None:
     db, (first, _) = demo_twice
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"{len(SHOWCASE)} portal(s) crawled" in first.stdout
-    assert "error [tongyu] list: challenged: HTTP 412" in first.stdout  # reported, not a failed run
+    # the demo's deliberate failures are reported as expected, not as errors (nor as a failed run)
+    assert "; 0 error(s); 3 expected failure(s)" in first.stdout and "  error [" not in first.stdout
+    assert "  expected [tongyu] this demo portal simulates a 瑞数 anti-bot gateway" in first.stdout
+    assert "      list: challenged: HTTP 412" in first.stdout
+    assert "  expected [minhou] this demo portal links a truncated PDF" in first.stdout
     archive = Archive(db)
     assert_archive_matches_demo(archive, other_portals=True)
     run = archive.list_runs()[-1]
