@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
-from pipelines.text.documents import DocumentText, Status
+from pipelines.text.documents.base import DocumentText, Status
 
 NAME = "python-docx"
 MAX_UNZIPPED = 200 * 1024 * 1024

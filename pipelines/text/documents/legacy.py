@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pipelines.text.documents import DocumentText, Status
+from pipelines.text.documents.base import DocumentText, Status
 
 _TIMEOUT_S = 120
 

@@ -14,7 +14,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from pipelines.text.documents import DocumentText, Status
+from pipelines.text.documents.base import DocumentText, Status
 from pipelines.text.documents.docx import zip_problem
 from pipelines.text.documents.layout import Glyph, page_rows, paragraphs
 
