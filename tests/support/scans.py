@@ -28,19 +28,23 @@ def text_png(text: str) -> bytes:
     return buf.getvalue()
 
 
-def scan_pdf(pages: list[list[str]], footer: bool = True) -> bytes:
-    """An image-only PDF, one A4 page per list of lines, each page with a small real text footer ("- 1 -")."""
+def scan_pdf(pages: list[list[str]], footer_text: str = "- {} -") -> bytes:
+    """An image-only PDF, one A4 page per list of lines, each page with a small real text footer."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4)
     for number, lines in enumerate(pages, start=1):
         image = _image(lines, (2480, 3508), 90)
         pdf.drawImage(ImageReader(image), 0, 0, width=A4[0], height=A4[1])
-        if footer:
-            pdf.drawCentredString(A4[0] / 2, 30, f"- {number} -")
+        pdf.setFont("STSong-Light", 9)
+        pdf.drawCentredString(A4[0] / 2, 30, footer_text.format(number))
         pdf.showPage()
     pdf.save()
     return buf.getvalue()

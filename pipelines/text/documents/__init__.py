@@ -9,7 +9,6 @@ and memory cap, because PDF and zip parsers are C code that hostile files can se
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +16,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import asdict, dataclass, replace
 from io import BytesIO
@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from pipelines.text.documents.base import DocumentText, Status
-from pipelines.text.documents.ocr import OcrText, fill_ocr, ocr_available
+from pipelines.text.documents.ocr import OcrText, fill_ocr, ocr_available, read_image
 
 MAX_BYTES = 50 * 1024 * 1024  # as DOWNLOAD_MAXSIZE; larger files are recorded as too_large and not parsed
 TIMEOUT_S = 60.0
@@ -119,7 +119,7 @@ def extract_document(data: bytes, *, name: str = "", mime: str = "", max_bytes: 
         return DocumentText("", Status.EMPTY, "none", fmt, detail="zero-byte file")
     if len(data) > max_bytes:
         return DocumentText("", Status.TOO_LARGE, "none", fmt, detail=f"{len(data)} bytes > limit {max_bytes}")
-    from pipelines.text.documents import docx, legacy, ocr, ofd, pdf  # heavy imports only when needed
+    from pipelines.text.documents import docx, legacy, ofd, pdf  # heavy imports only when needed
 
     if fmt == "pdf":
         return pdf.read(data, fmt, ocr=ocr)
@@ -127,12 +127,23 @@ def extract_document(data: bytes, *, name: str = "", mime: str = "", max_bytes: 
     if fmt in readers:
         return readers[fmt](data, fmt)
     if fmt in IMAGE_FORMATS:
-        return ocr.read_image(data, fmt)
+        return read_image(data, fmt)
     return DocumentText("", Status.UNSUPPORTED, "none", fmt, detail=f"not a document format this reads ({fmt})")
 
 
 def _limit_memory(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _kill_group(group: int) -> None:
+    """SIGKILL every process of ``group`` until none is left: a child caught forking (tesseract on its way)
+    can escape a single signal and live on as an orphan."""
+    for _ in range(100):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
 
 def _child(args: list[str], data: bytes, timeout: float, memory: int) -> subprocess.CompletedProcess[bytes] | None:
@@ -149,8 +160,7 @@ def _child(args: list[str], data: bytes, timeout: float, memory: int) -> subproc
     except subprocess.TimeoutExpired:
         out = err = None
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc.pid)
         proc.communicate()
     if out is None or err is None:
         return None
