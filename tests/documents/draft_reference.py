@@ -41,7 +41,7 @@ def draft(path: str) -> list[str]:
         for number, page in enumerate(pdf.pages, start=1):
             top = 0.0
             for table in sorted(page.find_tables(), key=lambda t: t.bbox[1]):
-                x0, t0, x1, t1 = table.bbox
+                _, t0, _, t1 = table.bbox
                 out += _poppler(path, number, top, t0, page.width)
                 for row in table.extract():
                     cells = [_cell(c) for c in row if c is not None]

@@ -10,6 +10,7 @@ rows and are placed by their height on the page.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -56,7 +57,8 @@ class Row:
         return "\t".join(self.cells)
 
 
-def _ascii_word(char: str) -> bool:
+def ascii_word(char: str) -> bool:
+    """A Latin letter or digit: two such words keep a space between them when lines are joined."""
     return char.isascii() and char.isalnum()
 
 
@@ -65,7 +67,7 @@ def join_lines(lines: Iterable[Sequence[Glyph]]) -> str:
     out = ""
     for line in lines:
         text = "".join(g.char for g in sorted(line, key=lambda g: g.x0)).strip()
-        if out and text and _ascii_word(out[-1]) and _ascii_word(text[0]):
+        if out and text and ascii_word(out[-1]) and ascii_word(text[0]):
             out += " "
         out += text
     return out
@@ -135,7 +137,7 @@ def _wrapped_cells(lines: list[_Line]) -> list[_Line]:
                 if not (n < m <= n + 3 and tabular and _continues(run, other)
                         and line.y - lines[m].y <= 4 * line.size):
                     break
-                joiner = " " if _ascii_word(run.text[-1]) and _ascii_word(other.text[0]) else ""
+                joiner = " " if ascii_word(run.text[-1]) and ascii_word(other.text[0]) else ""
                 run.text, run.last = run.text + joiner + other.text, other.last
                 lines[m].runs.remove(other)
                 del starts[other.first]
@@ -193,7 +195,7 @@ def out_of_order(lines: Iterable[list[Glyph]]) -> float:
     for line in lines:
         ordered = sorted(line, key=lambda g: g.x0)
         height = median(g.size for g in ordered)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if b.x0 - a.x1 > _CELL_GAP * height:
                 continue  # a cell boundary: cells may be written in any order
             total += 1

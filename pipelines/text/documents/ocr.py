@@ -18,6 +18,7 @@ from io import BytesIO
 from typing import Any
 
 from pipelines.text.documents.base import DocumentText, OcrText, Status
+from pipelines.text.documents.layout import ascii_word
 
 LANG = "chi_sim"
 OCR_MARK = "\x00ocr page {}\x00"  # cannot occur in extracted text: PDFium drops NUL
@@ -35,10 +36,6 @@ def ocr_available() -> bool:
     return LANG in (listed.stdout + listed.stderr).split()
 
 
-def _ascii_word(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
 def parse_tsv(tsv: str) -> OcrText:
     """Lines and mean confidence from ``tesseract … tsv`` output (CJK words joined without spaces)."""
     lines: dict[tuple[str, ...], str] = {}
@@ -50,7 +47,7 @@ def parse_tsv(tsv: str) -> OcrText:
         word, key = fields[11].strip(), tuple(fields[1:5])  # page, block, paragraph, line
         confidences.append(float(fields[10]))
         line = lines.get(key, "")
-        lines[key] = line + (" " if line and _ascii_word(line[-1]) and _ascii_word(word[0]) else "") + word
+        lines[key] = line + (" " if line and ascii_word(line[-1]) and ascii_word(word[0]) else "") + word
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
     return OcrText("\n".join(line for line in lines.values() if line), mean, len(confidences))
 

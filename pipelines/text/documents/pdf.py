@@ -11,16 +11,16 @@ small text footer are scans: OCR'd when tesseract is installed (:mod:`ocr`), els
 from __future__ import annotations
 
 import ctypes
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipelines.text.documents.base import DocumentText, Status
+from pipelines.text.documents.base import DocumentText, OcrText, Status
 from pipelines.text.documents.furniture import Page, drop_furniture, is_page_number
 from pipelines.text.documents.layout import Glyph, Row, baselines, ngram_f1, out_of_order, page_rows, paragraphs
-from pipelines.text.documents.base import OcrText
 from pipelines.text.documents.ocr import OCR_MARK, fill_ocr, ocr_available, ocr_image
 from pipelines.text.documents.tables import Rule, Table, continue_table, find_tables
 
@@ -61,7 +61,7 @@ def glyphs(textpage: pdfium.PdfTextPage) -> list[Glyph]:
 
 def _compose(inner: Matrix, outer: Matrix) -> Matrix:
     a, b, c, d, e, f = inner
-    A, B, C, D, E, F = outer  # noqa: N806 (matrix entries)
+    A, B, C, D, E, F = outer
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
@@ -189,7 +189,7 @@ def _only_furniture(lines: list[list[Glyph]]) -> bool:
 
 def _continue_tables(pages: list[_PageParts]) -> None:
     """Join labels cut by a page break between a table ending one page and one starting the next."""
-    for prev, nxt in zip(pages, pages[1:], strict=False):
+    for prev, nxt in itertools.pairwise(pages):
         if not prev.tables or not nxt.tables:
             continue
         last, first = prev.tables[-1], nxt.tables[0]

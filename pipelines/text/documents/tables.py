@@ -11,6 +11,7 @@ tab-joined, so the same report as HTML and as PDF gives the same text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -109,7 +110,7 @@ def _clusters(rules: Sequence[Rule]) -> list[list[Rule]]:
         for line in lines:
             ordered = sorted(line, key=lambda i: getattr(rules[i], start))
             reach = getattr(rules[ordered[0]], end)
-            for i, j in zip(ordered, ordered[1:], strict=False):
+            for i, j in itertools.pairwise(ordered):
                 if getattr(rules[j], start) - reach <= _TOL:
                     parent[find(i)] = find(j)
                 reach = max(reach, getattr(rules[j], end))
