@@ -4,6 +4,7 @@ scans with a text footer, OCR one page per child with a time cap (and nothing le
 from __future__ import annotations
 
 import io
+import os
 import time
 import uuid
 import zipfile
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.text import documents
 from pipelines.text.documents import Status, extract_document, extract_isolated
 from pipelines.text.documents import pdf as pdf_reader
 from pipelines.text.documents.furniture import Page, drop_furniture, is_page_number
@@ -127,27 +129,32 @@ def test_scans_are_ocred_one_page_per_child_and_resumed_from_the_cache(tmp_path:
     assert again.text.startswith("第一页") and "总体情况" in again.text  # page 1 taken from the cache
 
 
-def _tesseracts(mark: str) -> list[tuple[int, str]]:
-    """tesseract processes started under this test (their environment carries ``mark``) and their parents."""
+def _marked(mark: str) -> list[tuple[int, str, str]]:
+    """Processes started under this test (their environment carries ``mark``): pid, name, parent pid."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "tesseract" \
-                    and mark.encode() in (entry / "environ").read_bytes():
-                found.append((int(entry.name), (entry / "stat").read_text().split()[3]))
+            if entry.name.isdigit() and mark.encode() in (entry / "environ").read_bytes():
+                found.append((int(entry.name), (entry / "comm").read_text().strip(),
+                              (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]))
         except OSError:
             continue
     return found
 
 
-@needs_ocr
 def test_an_ocr_child_out_of_time_is_killed_with_its_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tesseract that never finishes (a stand-in on PATH that sleeps) dies with the capped child, orphan-free."""
     mark = f"ocr-timeout-{uuid.uuid4()}"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "tesseract").write_text("#!/bin/sh\nsleep 60\n")
+    (bin_dir / "tesseract").chmod(0o755)
     monkeypatch.setenv("NIANBAO_TEST_MARK", mark)
-    lines = ["政府信息公开工作年度报告本年度主动公开政府信息"] * 30
-    data = scan_pdf([lines], footer_text=FOOTER)
-    result = extract_isolated(data, name="scan.pdf", timeout=4.0, ocr_cache=tmp_path)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setattr(documents, "ocr_available", lambda: True)
+    data = scan_pdf([["政府信息公开工作年度报告"]], footer_text=FOOTER)
+    result = extract_isolated(data, name="scan.pdf", timeout=6.0, ocr_cache=tmp_path / "ocr")
     assert result.status is Status.TIMEOUT and "timed out" in result.detail
-    time.sleep(0.5)
-    assert _tesseracts(mark) == []  # none left, orphaned (parent 1) or otherwise
+    time.sleep(0.3)
+    assert _marked(mark) == []  # neither the tesseract nor its sleep is left, orphaned (parent 1) or otherwise
     assert not list(tmp_path.rglob("*.json"))  # nothing cached for the page: a later reextract does it again
