@@ -241,7 +241,8 @@ class AttachmentsPipeline:
             count(self._stats, portal, "attachments/not_a_document")
             return
         result: DocumentText = await _in_thread(extract_isolated, data, name=name, mime=mime,
-                                               max_bytes=self.max_bytes, timeout=self.timeout)
+                                               max_bytes=self.max_bytes, timeout=self.timeout,
+                                               ocr_cache=self.store.root / "ocr")
         sha = await _in_thread(self.store.put, data) if data else hashlib.sha256(data).hexdigest()
         count(self._stats, portal, f"attachments/{result.status}")
         if result.status not in (Status.OK, Status.NEEDS_OCR, Status.NEEDS_CONVERTER):

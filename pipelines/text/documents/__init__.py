@@ -9,52 +9,27 @@ and memory cap, because PDF and zip parsers are C code that hostile files can se
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
+import time
 import zipfile
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+from dataclasses import asdict, replace
 from io import BytesIO
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
+
+from pipelines.text.documents.base import DocumentText, Status
+from pipelines.text.documents.ocr import OcrText, fill_ocr, ocr_available, read_image
 
 MAX_BYTES = 50 * 1024 * 1024  # as DOWNLOAD_MAXSIZE; larger files are recorded as too_large and not parsed
 TIMEOUT_S = 60.0
 MEMORY_BYTES = 1536 * 1024 * 1024
-
-
-class Status(StrEnum):
-    """What became of one attachment; everything but ``ok`` keeps the bytes for a later ``reextract``."""
-
-    OK = "ok"
-    NEEDS_OCR = "needs_ocr"  # image-only (scans, 图片版) and no OCR engine installed
-    NEEDS_CONVERTER = "needs_converter"  # DOC/WPS and neither antiword nor LibreOffice installed
-    ENCRYPTED = "encrypted"
-    CORRUPT = "corrupt"  # truncated, damaged, zip bomb, not the format it claims
-    EMPTY = "empty"  # zero bytes, or a readable file without text
-    TOO_LARGE = "too_large"
-    TIMEOUT = "timeout"
-    UNSUPPORTED = "unsupported"
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentText:
-    """Extracted text (paragraphs and table rows one per line, cells tab-joined) and how it was got."""
-
-    text: str
-    status: Status
-    extractor: str
-    format: str
-    pages: int | None = None
-    ocr: bool = False
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is Status.OK
+MAX_OCR_PAGES = 200  # a longer scan is OCR'd up to here; the rest is named in ``detail``
 
 
 EXTENSIONS = ("pdf", "docx", "doc", "wps", "ofd", "png", "jpg", "jpeg", "tif", "tiff")
@@ -133,20 +108,26 @@ def is_document(data: bytes, name: str = "", mime: str = "") -> bool:
     return sniff(data, name, mime) not in ("html", "unknown", "zip")
 
 
-def extract_document(data: bytes, *, name: str = "", mime: str = "", max_bytes: int = MAX_BYTES) -> DocumentText:
-    """Text of one attachment in this process; never raises for bad input."""
+def extract_document(data: bytes, *, name: str = "", mime: str = "", max_bytes: int = MAX_BYTES,
+                     ocr: bool = True) -> DocumentText:
+    """Text of one attachment in this process; never raises for bad input.
+
+    ``ocr=False`` leaves a PDF's scanned pages as marks (``ocr_pages``) for :func:`extract_isolated`.
+    """
     fmt = sniff(data, name, mime)
     if not data:
         return DocumentText("", Status.EMPTY, "none", fmt, detail="zero-byte file")
     if len(data) > max_bytes:
         return DocumentText("", Status.TOO_LARGE, "none", fmt, detail=f"{len(data)} bytes > limit {max_bytes}")
-    from pipelines.text.documents import docx, legacy, ocr, ofd, pdf  # heavy imports only when needed
+    from pipelines.text.documents import docx, legacy, ofd, pdf  # heavy imports only when needed
 
-    readers = {"pdf": pdf.read, "docx": docx.read, "doc": legacy.read, "wps": legacy.read, "ofd": ofd.read}
+    if fmt == "pdf":
+        return pdf.read(data, fmt, ocr=ocr)
+    readers = {"docx": docx.read, "doc": legacy.read, "wps": legacy.read, "ofd": ofd.read}
     if fmt in readers:
         return readers[fmt](data, fmt)
     if fmt in IMAGE_FORMATS:
-        return ocr.read_image(data, fmt)
+        return read_image(data, fmt)
     return DocumentText("", Status.UNSUPPORTED, "none", fmt, detail=f"not a document format this reads ({fmt})")
 
 
@@ -154,31 +135,109 @@ def _limit_memory(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
-def extract_isolated(data: bytes, *, name: str = "", mime: str = "", max_bytes: int = MAX_BYTES,
-                     timeout: float = TIMEOUT_S, memory: int = MEMORY_BYTES) -> DocumentText:
-    """:func:`extract_document` in a child process capped in time and address space.
+def _kill_group(group: int) -> None:
+    """SIGKILL every process of ``group`` until none is left: a child caught forking (tesseract on its way)
+    can escape a single signal and live on as an orphan."""
+    for _ in range(100):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
-    A file that sends a parser into a loop or a memory blow-up costs one child, never the crawl.
+
+def _child(args: list[str], data: bytes, timeout: float, memory: int) -> subprocess.CompletedProcess[bytes] | None:
+    """Run ``python -m pipelines.text.documents ARGS`` in its own process group; None when it ran out of time.
+
+    On a timeout the whole group is killed: a reader's own children (tesseract, antiword) must not
+    outlive it as orphans still burning CPU.
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.text.documents", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: _limit_memory(memory), env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    try:
+        out, err = proc.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        out = err = None
+    finally:
+        _kill_group(proc.pid)
+        proc.communicate()
+    if out is None or err is None:
+        return None
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def _failed(done: subprocess.CompletedProcess[bytes]) -> str:
+    tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["killed"]
+    return f"extractor failed (exit {done.returncode}): {tail[0][:200]}"
+
+
+def _ocr_pages(data: bytes, pages: tuple[int, ...], timeout: float, memory: int,
+               cache: Path | None) -> tuple[dict[int, OcrText], list[int]]:
+    """OCR each page in its own capped child (a long scan is never given up whole); pages already in
+    ``cache`` (from an earlier, interrupted run) are not OCR'd again.  Returns texts and timed-out pages."""
+    folder = cache / hashlib.sha256(data).hexdigest() if cache else None
+    texts: dict[int, OcrText] = {}
+    late: list[int] = []
+    for index in pages[:MAX_OCR_PAGES]:
+        kept = folder / f"{index}.json" if folder else None
+        if kept and kept.exists():
+            texts[index] = OcrText(**json.loads(kept.read_text("utf-8")))
+            continue
+        done = _child(["ocr-page", str(index)], data, timeout, memory)
+        if done is None:
+            late.append(index)
+        elif done.returncode == 0:
+            texts[index] = OcrText(**json.loads(done.stdout))
+            if kept:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_text(json.dumps(asdict(texts[index]), ensure_ascii=False), "utf-8")
+    return texts, late
+
+
+def extract_isolated(data: bytes, *, name: str = "", mime: str = "", max_bytes: int = MAX_BYTES,
+                     timeout: float = TIMEOUT_S, memory: int = MEMORY_BYTES, ocr_cache: Path | None = None
+                     ) -> DocumentText:
+    """:func:`extract_document` in child processes capped in time and address space.
+
+    A file that sends a parser into a loop or a memory blow-up costs one child, never the crawl.  A
+    PDF's scanned pages are OCR'd one page per child, each with the full ``timeout``; their texts
+    are kept in ``ocr_cache`` (when given) so that ``nianbao reextract`` resumes a scan that ran out
+    of time instead of starting it again.
     """
     fmt = sniff(data, name, mime)
     if not data or len(data) > max_bytes:
         return extract_document(data, name=name, mime=mime, max_bytes=max_bytes)
-    args = [sys.executable, "-m", "pipelines.text.documents", name, mime, str(max_bytes)]
-    try:
-        done = subprocess.run(args, input=data, capture_output=True, timeout=timeout,
-                              preexec_fn=lambda: _limit_memory(memory), env={**os.environ, "OMP_THREAD_LIMIT": "1"})
-    except subprocess.TimeoutExpired:
+    done = _child(["read", name, mime, str(max_bytes)], data, timeout, memory)
+    if done is None:
         return DocumentText("", Status.TIMEOUT, "none", fmt, detail=f"extraction took over {timeout:g} s")
     if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["killed"]
-        return DocumentText("", Status.CORRUPT, "none", fmt,
-                            detail=f"extractor failed (exit {done.returncode}): {tail[0][:200]}")
+        return DocumentText("", Status.CORRUPT, "none", fmt, detail=_failed(done))
     raw = json.loads(done.stdout)
-    return DocumentText(**{**raw, "status": Status(raw["status"])})
+    result = DocumentText(**{**raw, "status": Status(raw["status"]), "ocr_pages": tuple(raw["ocr_pages"])})
+    if not result.ocr_pages:
+        return result
+    if not ocr_available():
+        return fill_ocr(result, {})
+    texts, late = _ocr_pages(data, result.ocr_pages, timeout, memory, ocr_cache)
+    filled = fill_ocr(result, texts, f"timed out after {timeout:g} s" if late else "")
+    if late and not filled.text:
+        return replace(filled, status=Status.TIMEOUT)
+    return filled
 
 
 def _main() -> None:
-    """Child side of :func:`extract_isolated`: bytes on stdin, JSON on stdout."""
-    name, mime, max_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    result = extract_document(sys.stdin.buffer.read(), name=name, mime=mime, max_bytes=max_bytes)
+    """Child side of :func:`extract_isolated`: bytes on stdin, JSON on stdout.
+
+    ``read NAME MIME MAX_BYTES``: the document's text, scanned PDF pages left as marks;
+    ``ocr-page INDEX``: the OCR text of one PDF page.
+    """
+    data = sys.stdin.buffer.read()
+    if sys.argv[1] == "ocr-page":
+        from pipelines.text.documents.pdf import ocr_page
+
+        sys.stdout.write(json.dumps(asdict(ocr_page(data, int(sys.argv[2]))), ensure_ascii=False))
+        return
+    name, mime, max_bytes = sys.argv[2], sys.argv[3], int(sys.argv[4])
+    result = extract_document(data, name=name, mime=mime, max_bytes=max_bytes, ocr=False)
     sys.stdout.write(json.dumps(asdict(result), ensure_ascii=False))

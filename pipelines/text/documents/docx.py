@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
-from pipelines.text.documents import DocumentText, Status
+from pipelines.text.documents.base import DocumentText, Status
 
 NAME = "python-docx"
 MAX_UNZIPPED = 200 * 1024 * 1024
@@ -38,7 +38,7 @@ def _cell_text(cell: object) -> str:
 
 def read(data: bytes, fmt: str = "docx") -> DocumentText:
     import docx
-    from docx.table import Table
+    from docx.table import Table, _Cell
     from docx.text.paragraph import Paragraph
 
     problem = zip_problem(data)
@@ -56,12 +56,9 @@ def read(data: bytes, fmt: str = "docx") -> DocumentText:
                 lines.append(block.text.strip())
         elif isinstance(block, Table):
             for row in block.rows:
-                seen: set[int] = set()
-                cells = []
-                for cell in row.cells:  # a merged cell is returned once per grid column it spans
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        cells.append(_cell_text(cell))
+                # The row's own cells: python-docx's row.cells repeats a merged cell once per grid column
+                # and once per row it spans; an HTML table has it once, in its first row.
+                cells = [_cell_text(_Cell(tc, block)) for tc in row._tr.tc_lst if tc.vMerge != "continue"]
                 if any(cells):
                     lines.append("\t".join(cells))
     text = "\n".join(lines)
