@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -15,6 +16,7 @@ from nianbao.demo import DEMO_DOMAIN
 from pipelines.extract import extract as extract_page
 from pipelines.extract import report_fields
 from pipelines.text.encoding import decode_html
+from pipelines.text.statistics import read_statistics
 
 MAX_BYTES = settings.DOWNLOAD_MAXSIZE
 TIMEOUT = 30
@@ -49,6 +51,12 @@ def _read(path: str) -> bytes:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def _statistics(text: str) -> dict[str, Any]:
+    """The standard statistics tables read from the text (``None`` without them) and the identities they fail."""
+    statistics, findings = read_statistics(text)
+    return {"statistics": statistics, "statistics_findings": findings}
+
+
 def _document(source: str, raw: bytes, content_type: str, as_json: bool) -> None:
     """A report published as a file: the text a crawl stores for it (read in a capped child, then tidied)."""
     from pipelines.text.documents import extract_isolated, file_name
@@ -61,7 +69,7 @@ def _document(source: str, raw: bytes, content_type: str, as_json: bool) -> None
         click.echo(json.dumps({
             "source": source, "format": result.format, "status": result.status.value, "extractor": result.extractor,
             "pages": result.pages, "ocr": result.ocr, "ocr_confidence": result.ocr_confidence,
-            "detail": result.detail, "text": text,
+            "detail": result.detail, "text": text, **_statistics(text),
         }, ensure_ascii=False, indent=2))
     elif text:
         click.echo(text)
@@ -106,6 +114,7 @@ def extract(source: str, page_url: str | None, as_json: bool) -> None:
             "report_year_source": fields.report_year.source,
             "is_report": fields.is_report,
             "meta": fields.meta,
+            **_statistics(page.text),
         }, ensure_ascii=False, indent=2))
     elif not page.no_body:
         click.echo(page.text)

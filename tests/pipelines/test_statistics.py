@@ -7,7 +7,10 @@ import random
 import pytest
 
 from nianbao.demo import bodies
+from pipelines.text.documents import extract_document
+from pipelines.text.fingerprint import tidy
 from pipelines.text.statistics import read_statistics
+from tests.support.realworld import REALWORLD, needs_realworld
 from tests.support.statistics import (
     HUAIAN_GOLD,
     PINGTAN_GOLD,
@@ -42,6 +45,18 @@ def test_huaian_pdf_tables_equal_the_given_gold_cell_for_cell() -> None:
     """Input: poppler's layout text of the real PDF as tab rows (wrapped labels, split group heads)."""
     stats, findings = read_statistics(huaian_text())
     cells, wrong = cell_diff(load_gold(HUAIAN_GOLD), stats)
+    assert cells == 207
+    assert wrong == []
+    assert findings == []
+
+
+@needs_realworld
+def test_huaian_real_pdf_through_our_reader_equals_the_given_gold() -> None:
+    """End to end as a crawl stores it: the real WPS PDF read by pipelines.text.documents, tidied, then read."""
+    pdf = REALWORLD / "pdf_js_huaian_city_2024_zfxxgk_annual_report_wps.pdf"
+    document = extract_document(pdf.read_bytes(), name=pdf.name, mime="application/pdf")
+    stats, findings = read_statistics(tidy(document.text))
+    cells, wrong = cell_diff(load_gold(REALWORLD / (pdf.stem + ".statistics.json")), stats)
     assert cells == 207
     assert wrong == []
     assert findings == []
