@@ -20,7 +20,6 @@ from storage.archive.portals import (
     portal_spec_to_mapping,
     read_portal_file,
 )
-from storage.archive.query import Search
 from storage.archive.records import (
     ArchiveError,
     AttachmentRecord,
@@ -38,6 +37,7 @@ from storage.archive.records import (
 )
 from storage.archive.reports import Reports
 from storage.archive.runs import Runs
+from storage.archive.search import Search
 from storage.archive.statistics import Statistics, StatisticsView
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -39,7 +39,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from storage.archive.base import ArchiveBase
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
@@ -368,36 +367,3 @@ def _sighting_columns(rows: list[Any]) -> dict[str, list[str]]:
     return {"urls": [r.url for r in rows], "portals": distinct(r.name for r in rows),
             "regions": distinct(r.region for r in rows), "region_codes": distinct(r.region_code for r in rows),
             "levels": distinct(r.level for r in rows)}
-
-
-class Search(ArchiveBase):
-    """Search, facets and export as methods of the archive (the work is done by :class:`Query`)."""
-
-    def search(self, query: str | None, *, limit: int = 20, offset: int = 0, sort: str = "newest",
-               **filters: Any) -> list[SearchHit]:
-        """Reports whose title or text contains every whitespace-separated term, newest first.
-
-        Keyword filters (``year``, ``region``, ``organ``, ``portal``, ``published_from``/``_to``, ``level``,
-        ``has_attachment``) and sorts are those of ``storage.archive.query``, which does the work (SQLite FTS5
-        trigram / PostgreSQL pg_trgm, same answers on both). ``query=None`` lists by filters only.
-        """
-        return self.query.search(query, Filters.of(**filters), sort=sort, limit=limit,
-                                 offset=offset)
-
-    @property
-    def query(self) -> Query:
-        """The ``storage.archive.query.Query`` over this archive: pages with totals, facets, streaming export."""
-        return Query(self.engine)
-
-    def export(self, query: str | None = None, *, sort: str = "id", with_body: bool = True,
-               **filters: Any) -> Iterable[dict[str, Any]]:
-        """Every matching report with metadata and sightings, streamed (constant memory)."""
-        return self.query.export(query, Filters.of(**filters), sort=sort, with_body=with_body)
-
-    def facets(self, query: str | None = None, **filters: Any) -> dict[str, list[tuple[Any, int]]]:
-        """Matching reports counted by report year, region and portal level."""
-        return self.query.facets(query, Filters.of(**filters))
-
-    def search_warnings(self) -> list[str]:
-        """Why searches on this database would be slow (e.g. PostgreSQL without a UTF-8 LC_CTYPE)."""
-        return backend_warnings(self.engine)

@@ -53,10 +53,14 @@ def _imports(late: bool) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for s in tree.body if isinstance(s, ast.If) and "TYPE_CHECKING" in ast.unparse(s.test)
+                       for n in ast.walk(s)}  # imports for annotations only: no runtime arrow
         top = {id(n) for n in tree.body} | {id(n) for s in tree.body if isinstance(s, ast.If | ast.Try)
                                             for n in ast.walk(s)}
         found = set()
         for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             if isinstance(node, ast.Import | ast.ImportFrom) and (id(node) not in top) == late:
                 found.update(_target(node, module, path))
         out[module] = found

@@ -23,6 +23,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from pipelines.text.documents import docx, legacy, ofd, pdf
 from pipelines.text.documents.base import DocumentText, Status
 from pipelines.text.documents.ocr import OcrText, fill_ocr, ocr_available, read_image
 
@@ -119,8 +120,6 @@ def extract_document(data: bytes, *, name: str = "", mime: str = "", max_bytes: 
         return DocumentText("", Status.EMPTY, "none", fmt, detail="zero-byte file")
     if len(data) > max_bytes:
         return DocumentText("", Status.TOO_LARGE, "none", fmt, detail=f"{len(data)} bytes > limit {max_bytes}")
-    from pipelines.text.documents import docx, legacy, ofd, pdf  # heavy imports only when needed
-
     if fmt == "pdf":
         return pdf.read(data, fmt, ocr=ocr)
     readers = {"docx": docx.read, "doc": legacy.read, "wps": legacy.read, "ofd": ofd.read}
@@ -234,9 +233,7 @@ def _main() -> None:
     """
     data = sys.stdin.buffer.read()
     if sys.argv[1] == "ocr-page":
-        from pipelines.text.documents.pdf import ocr_page
-
-        sys.stdout.write(json.dumps(asdict(ocr_page(data, int(sys.argv[2]))), ensure_ascii=False))
+        sys.stdout.write(json.dumps(asdict(pdf.ocr_page(data, int(sys.argv[2]))), ensure_ascii=False))
         return
     name, mime, max_bytes = sys.argv[2], sys.argv[3], int(sys.argv[4])
     result = extract_document(data, name=name, mime=mime, max_bytes=max_bytes, ocr=False)

@@ -1,0 +1,43 @@
+"""Search, facets and export as methods of the archive; the queries themselves are in ``storage.archive.query``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from storage.archive.base import ArchiveBase
+from storage.archive.query import Filters, Query, backend_warnings
+from storage.archive.records import SearchHit
+
+
+class Search(ArchiveBase):
+    """Search, facets and export as methods of the archive (the work is done by :class:`Query`)."""
+
+    def search(self, query: str | None, *, limit: int = 20, offset: int = 0, sort: str = "newest",
+               **filters: Any) -> list[SearchHit]:
+        """Reports whose title or text contains every whitespace-separated term, newest first.
+
+        Keyword filters (``year``, ``region``, ``organ``, ``portal``, ``published_from``/``_to``, ``level``,
+        ``has_attachment``) and sorts are those of ``storage.archive.query``, which does the work (SQLite FTS5
+        trigram / PostgreSQL pg_trgm, same answers on both). ``query=None`` lists by filters only.
+        """
+        return self.query.search(query, Filters.of(**filters), sort=sort, limit=limit,
+                                 offset=offset)
+
+    @property
+    def query(self) -> Query:
+        """The ``storage.archive.query.Query`` over this archive: pages with totals, facets, streaming export."""
+        return Query(self.engine)
+
+    def export(self, query: str | None = None, *, sort: str = "id", with_body: bool = True,
+               **filters: Any) -> Iterable[dict[str, Any]]:
+        """Every matching report with metadata and sightings, streamed (constant memory)."""
+        return self.query.export(query, Filters.of(**filters), sort=sort, with_body=with_body)
+
+    def facets(self, query: str | None = None, **filters: Any) -> dict[str, list[tuple[Any, int]]]:
+        """Matching reports counted by report year, region and portal level."""
+        return self.query.facets(query, Filters.of(**filters))
+
+    def search_warnings(self) -> list[str]:
+        """Why searches on this database would be slow (e.g. PostgreSQL without a UTF-8 LC_CTYPE)."""
+        return backend_warnings(self.engine)
