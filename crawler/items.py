@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.text.html.parse import ParsedPage
+
 
 @dataclass(slots=True)
 class ReportItem:
     """A fetched page believed to be an annual report.
 
-    The spider fills the fetch fields; ``pipelines.extract`` fills the metadata and text,
-    ``pipelines.normalise`` the hash form, ``pipelines.hash`` the digest and ``pipelines.store``
-    the outcome. ``html`` is emptied once extracted so items stay small.
+    The spider fills the fetch fields; ``pipelines.attachments`` parses the page once into ``page``
+    (``html`` is emptied then), ``pipelines.extract`` fills the metadata and text (and drops ``page``),
+    ``pipelines.normalise`` the hash form, ``pipelines.hash`` the digest and ``pipelines.store`` the outcome.
     """
 
     url: str
@@ -27,6 +29,7 @@ class ReportItem:
     content_type: str = ""
     attachments: list[Any] = field(default_factory=list)  # storage.AttachmentRecord per file read
     attachment_text: str = ""  # text of the files that read cleanly, for pages that only say 详见附件
+    page: ParsedPage | None = None  # ``html`` parsed, shared by the attachments and extract stages; never stored
 
     title: str | None = None
     organ: str | None = None

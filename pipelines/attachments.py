@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-import lxml.html
 import scrapy
 from itemadapter import ItemAdapter
-from lxml import etree
+from lxml.cssselect import CSSSelector
 from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, DropItem
@@ -35,6 +34,8 @@ from twisted.internet.threads import deferToThread
 from pipelines.components import count, record_error
 from pipelines.text.documents import EXTENSIONS, IMAGE_FORMATS, DocumentText, Status, extract_isolated, file_name, sniff
 from pipelines.text.fingerprint import fingerprint
+from pipelines.text.html.body import CONTAINERS
+from pipelines.text.html.parse import ParsedPage, parse
 from pipelines.text.links import anchor_link
 from storage import AttachmentRecord
 from storage.archive.files import FileStore
@@ -51,6 +52,7 @@ _POINTER = re.compile(r"(详见|见|请(?:查看|下载|点击))附件|^附件\s
                       r"|\.(?:pdf|docx?|wps|ofd)\b", re.I)
 _POINTER_MAX_CHARS = 120
 _IMAGE_PAGE_MAX_CHARS = 50  # a body container with images and less text than this is an image-only report
+_BODY_BOXES = CSSSelector(", ".join(CONTAINERS), translator="html")
 
 
 async def _in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -83,15 +85,8 @@ def _unwrap_viewer(url: str) -> str:
     return url
 
 
-def _parse(html: str) -> etree._Element | None:
-    try:
-        return lxml.html.document_fromstring(html) if html.strip() else None
-    except (etree.ParserError, ValueError):
-        return None
-
-
-def find_attachments(html: str, base_url: str, doc: etree._Element | None = None) -> list[AttachmentLink]:
-    """Document links on a page, in page order, each once (``doc``: the page already parsed)."""
+def find_attachments(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
+    """Document links on a page, in page order, each once."""
     found: dict[str, AttachmentLink] = {}
 
     def add(raw: str | None, name: str) -> None:
@@ -102,27 +97,23 @@ def find_attachments(html: str, base_url: str, doc: etree._Element | None = None
         if document_url(url) and url not in found:
             found[url] = AttachmentLink(url, " ".join(name.split()) or file_name(url))
 
-    doc = doc if doc is not None else _parse(html)
-    if doc is not None:
-        for el in doc.iter("a", "iframe", "embed", "object", "frame"):
+    if page.doc is not None:
+        for el in page.doc.iter("a", "iframe", "embed", "object", "frame"):
             if el.tag == "a":
                 add(el.get("href"), el.get("title") or el.text_content())
             else:
                 add(el.get("src") or el.get("data"), "")
-    for array in _JS_ARRAY.finditer(html):  # Fujian TRS: var apps = [{url:"…", name:"…"}]
+    for array in _JS_ARRAY.finditer(page.html):  # Fujian TRS: var apps = [{url:"…", name:"…"}]
         for entry in _JS_ENTRY.finditer(array.group(1)):
             name = _JS_NAME.search(entry.group(0))
             add(entry.group(1), name.group(1) if name else "")
     return list(found.values())
 
 
-def page_images(html: str, base_url: str, doc: etree._Element | None = None) -> list[AttachmentLink]:
+def page_images(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
     """Images that are the report (图片版): those inside a body container holding next to no text."""
-    from pipelines.extract import CONTAINERS  # imported here: extract itself imports this module
-
-    doc = doc if doc is not None else _parse(html)
     found: dict[str, AttachmentLink] = {}
-    for box in doc.cssselect(", ".join(CONTAINERS)) if doc is not None else ():
+    for box in _BODY_BOXES(page.doc) if page.doc is not None else ():
         if len("".join(box.text_content().split())) >= _IMAGE_PAGE_MAX_CHARS:
             continue
         for img in box.iter("img"):
@@ -189,6 +180,9 @@ class AttachmentsPipeline:
         url, portal = adapter["url"], adapter["portal"]
         records: list[AttachmentRecord] = []
         texts: list[str] = []
+        # The one parse of the page (a report file has none: an empty page); the extract stage reads it too.
+        page = adapter["page"] = parse(adapter["html"])
+        adapter["html"] = ""
         if adapter["document"]:
             data, mime = adapter["document"], adapter["content_type"]
             adapter["document"] = b""
@@ -196,8 +190,7 @@ class AttachmentsPipeline:
             if not texts and not any(r.status in WAITING for r in records):
                 raise DropItem(f"report file unreadable: {url}")  # its status is already an error of the run
         else:
-            doc = _parse(adapter["html"])
-            links = find_attachments(adapter["html"], url, doc) or page_images(adapter["html"], url, doc)
+            links = find_attachments(page, url) or page_images(page, url)
             if len(links) > self.per_page:
                 count(self._stats, portal, "attachments/over_page_limit", len(links) - self.per_page)
             for link in links[: self.per_page]:

@@ -1,12 +1,13 @@
-"""Report year and publish date rules (docs/reference/report-format.md §10).
+"""The one date toolkit: dates as Chinese pages print them, dates in URLs, and the report-year rules.
 
 Report year, in order: title → statistics-period sentence (PERIOD) → leading "YYYY年，" of the
 *first* body paragraph (FIRST) → publish year − 1 (inferred, low confidence).
 
-Publish-date candidates provided here: :func:`text_publish_date` (PUB field / metadata bar),
-:func:`url_date` (TRS / Hanweb / day folder), :func:`signature_date` (SIGN, last line) and
-:func:`url_month` (month folder).  The caller applies §10's order: PubDate meta or PUB → URL date →
-SIGN → URL month folder → list-page date.
+Publish-date candidates provided here: :func:`find_date` (a printed date: meta tags, 索引号 fields,
+list entries), :data:`PUB` (a labelled "发布日期：" field, as metadata bars print it), :func:`url_date`
+(TRS / Hanweb / day folder) and :func:`signature_date` (SIGN, last line).  The callers
+(``pipelines.text.html.extraction``, then ``pipelines.extract.report_fields``) apply the order: PubDate
+meta, metadata bar or 索引号 发布日期 → URL date → list-page date → SIGN.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from datetime import date
 from pipelines.text.classify import title_year
 
 __all__ = [
+    "DATE",
+    "PUB",
     "ReportYear",
-    "parse_cn_date",
+    "find_date",
     "report_year",
     "signature_date",
-    "text_publish_date",
     "url_date",
-    "url_month",
 ]
 
 _Y = r"((?:19|20)\d{2})"
+# A printed date "2015-03-18", "2020年08月02日", "2018/3/23", "2019.01.10" (groups: year, month, day).
+DATE = re.compile(_Y + r"\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 
 # Statistics period "自2017年1月1日起至2017年12月31日止".  年/月 may be lost inside spans (§7:
 # "统计期限自201711日起至20171231日止", seed 001), so both are optional.
@@ -41,11 +44,7 @@ PERIOD = re.compile(
 FIRST = re.compile(r"\s*" + _Y + r"\s*年(?:度)?\s*[，,]")
 # Metadata field "发布日期：2015-03-18", "时间:2018年3月23日".  Requires 日期/时间 + colon, so the
 # crawl-date banner "今天是:2024年4月23日 星期二" (seed 001) never matches.
-PUB = re.compile(
-    r"(发布|公开|成文|生成|更新)?(?:日期|时间)\s*[:：]\s*"
-    + _Y
-    + r"\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
-)
+PUB = re.compile(r"(发布|公开|成文|生成|更新)?(?:日期|时间)\s*[:：]\s*" + DATE.pattern)
 # Signature date at the end of the last non-empty line; 年 may be lost ("20153月18日", seed 000).
 SIGN = re.compile(_Y + r"\s*年?\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
 # Signature in Chinese numerals: "二〇一五年三月十八日".
@@ -56,17 +55,12 @@ SIGN_CN = re.compile(
 _CN_DIGITS = str.maketrans("〇○零O0一二三四五六七八九", "00000123456789")
 
 # URL dates, tried in this order (§10: one combined regex lets the /202403/ month folder win over
-# t20240308).  The first three give a day; the month folder only a month.
+# t20240308).  A month folder alone gives no day and no date.
 URL_DATE = [
     re.compile(r"/t" + _Y + r"(\d{2})(\d{2})_\d+"),  # TRS     …/202403/t20240308_87885.htm
     re.compile(r"/art/" + _Y + r"/(\d{1,2})/(\d{1,2})/art_\d+"),  # Hanweb  /art/2021/9/30/art_12377_…
     re.compile(r"/" + _Y + r"(\d{2})(\d{2})/"),  # day folder /20230331/
 ]
-URL_MONTH = re.compile(r"/" + _Y + r"(\d{2})/")  # month folder /202403/
-
-# parse_cn_date: a date at the start of the string, optionally followed by a time or other text.
-_CN_DATE = re.compile(_Y + r"\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})(?!\d)\s*日?")
-
 _SENTENCE = re.compile(r"[，,。；;]")
 _BANNER = re.compile(r"今天是|点击|浏览|来源[:：]|字号|打印|关闭")
 
@@ -149,12 +143,12 @@ def report_year(title: str | None, text: str, published: date | None) -> ReportY
     return ReportYear(None, "unknown")
 
 
-def url_date(url: str) -> date | None:
+def url_date(url: str | None) -> date | None:
     """Day-precise date in a URL (URL_DATE, in order), validated; None otherwise.
 
     A pattern whose digits are no real date ("t20241399_1") is skipped and the next one tried.
-    Month folders ("/202403/") return None here: inventing day 1 would pass the Jan–Apr check
-    for the wrong reason.  Use :func:`url_month` for them (§10 ranks it after SIGN).
+    Month folders ("/202403/") return None: inventing day 1 would pass the Jan–Apr check
+    for the wrong reason.
     """
     for pat in URL_DATE:
         for m in pat.finditer(url or ""):
@@ -164,44 +158,11 @@ def url_date(url: str) -> date | None:
     return None
 
 
-def url_month(url: str) -> tuple[int, int] | None:
-    """(year, month) from a month folder "/202403/", or None."""
-    for m in URL_MONTH.finditer(url or ""):
-        y, mo = int(m.group(1)), int(m.group(2))
-        if 1 <= mo <= 12:
-            return y, mo
-    return None
-
-
-def parse_cn_date(s: str) -> date | None:
-    """Parse "2015-03-18", "2015-03-18 09:30", "2020年08月02日", "2018/3/23", "2022-04-24 10:00:43" → date.
-
-    The date must start the string (after whitespace); anything after it (a time) is ignored.
-    None for other strings or impossible dates.
-    """
-    if not s:
-        return None
-    m = _CN_DATE.match(_nfkc(s).strip())
+def find_date(text: str | None) -> date | None:
+    """The first printed date in ``text`` ("发布时间：2015-03-18 09:30" → 2015-03-18); None when the
+    first one is no real date ("2015-02-30") or there is none."""
+    m = DATE.search(text or "")
     return _mkdate(*m.groups()) if m else None
-
-
-def text_publish_date(text: str) -> date | None:
-    """Publish date from a metadata field (PUB), or None.
-
-    Fields naming 发布/公开/成文/生成/更新 win over a bare "日期:"/"时间:" (which seed 001 needs:
-    "浏览:24950次'时间:2018年3月23日"); within each group the first valid date wins.
-    """
-    body = _nfkc(text or "")
-    bare: date | None = None
-    for m in PUB.finditer(body):
-        d = _mkdate(m.group(2), m.group(3), m.group(4))
-        if d is None:
-            continue
-        if m.group(1):
-            return d
-        if bare is None:
-            bare = d
-    return bare
 
 
 def _cn_small(s: str) -> int:

@@ -12,9 +12,8 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from pipelines.text.dates import parse_cn_date
+from pipelines.text.dates import find_date
 
-_DATE = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
 _SPACE = re.compile(r"\s+")
 
 
@@ -28,13 +27,11 @@ class ListLink:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+first_date = find_date  # the name crawler.lists imports; the one date rule lives in pipelines.text.dates
+
+
 def clean_title(text: str) -> str:
     return _SPACE.sub("", text).strip()
-
-
-def first_date(text: str) -> dt.date | None:
-    m = _DATE.search(text)
-    return parse_cn_date(m.group(0)) if m else None
 
 
 def anchor_link(a: Selector, base_url: str) -> ListLink | None:
@@ -55,6 +52,6 @@ def entry_date(a: Selector) -> dt.date | None:
         box = a.xpath(f"ancestor::*[{level}]")
         if not box or len(box.xpath(".//a[@href]")) > 1:
             return None
-        if found := first_date(" ".join(box.xpath(".//text()").getall())):
+        if found := find_date(" ".join(box.xpath(".//text()").getall())):
             return found
     return None

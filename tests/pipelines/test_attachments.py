@@ -30,6 +30,7 @@ from pipelines.attachments import find_attachments, points_to_attachment, text_h
 from pipelines.text.documents import Status, extract_document, extract_isolated, sniff
 from pipelines.text.documents.ocr import ocr_available
 from pipelines.text.fingerprint import hash_form
+from pipelines.text.html.parse import parse
 from storage import Archive, ReportView
 from storage.archive.files import FileStore
 from storage.paths import beside_archive
@@ -177,7 +178,7 @@ def test_attachment_links_of_every_cms_pattern() -> None:
     <embed src="/upload/scan.ofd">
     <script>var apps = [{url:"http://www.x.gov.cn/upload/2023.docx", name:"2023年报（原件）.docx"}];
     var apps1 = [];</script></body></html>"""
-    links = find_attachments(html, "http://www.x.gov.cn/zwgk/zfxxgknb/t20240118_1.html")
+    links = find_attachments(parse(html), "http://www.x.gov.cn/zwgk/zfxxgknb/t20240118_1.html")
     assert [link.url for link in links] == [
         "http://www.x.gov.cn/zwgk/zfxxgknb/202401/P020240118123456.pdf",
         "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=abc123.pdf",

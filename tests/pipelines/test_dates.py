@@ -8,13 +8,12 @@ from pipelines.text.dates import (
     FIRST,
     PERIOD,
     ReportYear,
-    parse_cn_date,
+    find_date,
     report_year,
     signature_date,
-    text_publish_date,
     url_date,
-    url_month,
 )
+from pipelines.text.html.metadata import bar_date
 from tests.support import DEMO_SEEDS
 
 SEEDS = DEMO_SEEDS
@@ -50,7 +49,7 @@ EXPECTED = {
 def test_seed_pub_and_sign(n):
     _, _, pub, sign = EXPECTED[n]
     text = seed(n)
-    assert text_publish_date(text) == pub
+    assert bar_date(text.splitlines()) == pub  # PUB: the metadata-bar field extraction reads
     assert signature_date(text) == sign
 
 
@@ -96,8 +95,8 @@ def test_seed_001_period_lost_year_month():
 def test_seed_001_ignores_crawl_date_banner():
     text = seed(1)
     assert "今天是:2024年4月23日" in text
-    assert text_publish_date(text) == date(2018, 3, 23)
-    assert text_publish_date("今天是:2024年4月23日 星期二\n正文") is None
+    assert bar_date(text.splitlines()) == date(2018, 3, 23)
+    assert bar_date(["今天是:2024年4月23日 星期二", "正文"]) is None
 
 
 def test_seed_002_not_2009():
@@ -194,7 +193,7 @@ def test_report_year_frozen():
         ("http://www.example.gov.cn/art/2021/9/30/art_12377_1452512.html", date(2021, 9, 30)),
         ("http://www.example.gov.cn/art/2022/01/07/art_1_2.html", date(2022, 1, 7)),
         ("http://www.example.gov.cn/xxgk/20230331/abc.html", date(2023, 3, 31)),
-        # month folder only: no day → None (see url_month)
+        # month folder only: no day → None
         ("http://www.shuyang.gov.cn/sygfj/gknb/202401/2ecfb31a335f4d689220a3a23e24a986.shtml", None),
         ("http://www.example.gov.cn/zwgk/202403/", None),
         # invalid dates
@@ -213,14 +212,7 @@ def test_url_date_invalid_trs_falls_through_to_next_pattern():
     assert url_date("http://x.gov.cn/20240301/t20241399_1.htm") == date(2024, 3, 1)
 
 
-def test_url_month():
-    assert url_month("http://www.example.gov.cn/zwgk/202403/t20240308_87885.htm") == (2024, 3)
-    assert url_month("http://www.shuyang.gov.cn/sygfj/gknb/202401/2ecf.shtml") == (2024, 1)
-    assert url_month("http://www.example.gov.cn/202413/x.htm") is None
-    assert url_month("http://www.example.gov.cn/index.html") is None
-
-
-# --- parse_cn_date / PUB / SIGN ---------------------------------------------------------------------
+# --- find_date / SIGN -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -232,35 +224,19 @@ def test_url_month():
         ("2018/3/23", date(2018, 3, 23)),
         ("2022-04-24 10:00:43", date(2022, 4, 24)),
         (" 2019.01.10 ", date(2019, 1, 10)),
-        ("２０２０年１月２０日", date(2020, 1, 20)),
+        ("发布日期:2015-03-18", date(2015, 3, 18)),
+        ("[2023 - 1 - 5]", date(2023, 1, 5)),
         ("2015-02-30", None),
+        ("2015-02-30 更新于 2015-03-01", None),  # the first printed date decides
         ("2015-13-01", None),
         ("2015-03", None),
-        ("发布日期:2015-03-18", None),
         ("", None),
+        (None, None),
         ("abc", None),
     ],
 )
-def test_parse_cn_date(s, expected):
-    assert parse_cn_date(s) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("发布日期:2015-03-18    点击数:", date(2015, 3, 18)),
-        ("发布时间：2020-01-20 10:00", date(2020, 1, 20)),
-        ("成文日期：2019年1月10日", date(2019, 1, 10)),
-        ("公开日期: 2023/02/20", date(2023, 2, 20)),
-        ("浏览:24950次'时间:2018年3月23日", date(2018, 3, 23)),
-        ("今天是:2024年4月23日 星期二", None),
-        ("会议时间：2019年5月6日\n发布日期：2020-01-20", date(2020, 1, 20)),  # named field wins
-        ("发布日期:2015-02-30\n更新时间:2015-03-01", date(2015, 3, 1)),  # invalid skipped
-        ("正文", None),
-    ],
-)
-def test_text_publish_date(text, expected):
-    assert text_publish_date(text) == expected
+def test_find_date(s, expected):
+    assert find_date(s) == expected
 
 
 @pytest.mark.parametrize(

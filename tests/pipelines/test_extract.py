@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from nianbao.demo import DemoServer
-from pipelines.extract import MAX_HTML_CHARS, Extraction, extract, report_fields
+from pipelines.extract import Extraction, extract, report_fields
 from pipelines.text.chrome import CHROME_MARKERS
 from pipelines.text.encoding import decode_html
+from pipelines.text.html.parse import MAX_HTML_CHARS, parse
+from pipelines.text.html.render import render, render_with
 from tests.conftest import run_cmd
 from tests.support import CORPUS
+from tests.support.corpus import CorpusPage, corpus
 from tests.support.metrics import ngram_f1
 
 CORPUS = CORPUS
@@ -451,3 +454,14 @@ def test_inline_data_images_do_not_count_against_the_cap() -> None:
     image = "<img src='data:image/jpeg;base64," + "/9j/4AAQSkZJRg" * 400_000 + "'>"  # 5.6 M chars
     got = _body(image + "<p>图片之后的正文仍然保留。</p>")
     assert got.text == "图片之后的正文仍然保留。"
+
+
+@pytest.mark.parametrize("page", corpus(), ids=lambda p: p.name)
+def test_one_walk_renders_the_page_and_its_body_as_two_walks_would(page: CorpusPage) -> None:
+    """The metadata bar is searched in the page rendered in the same walk as the body container."""
+    doc = parse(decode_html(page.raw, page.charset)).doc
+    assert doc is not None
+    blocks = list(doc.iter("body", "div", "td", "table", "span", "p"))
+    whole = render(doc)
+    for el in blocks[:: max(1, len(blocks) // 25)]:  # a spread of blocks, inline ones and tables included
+        assert render_with(doc, el) == (whole, render(el))

@@ -1,0 +1,141 @@
+"""A subtree as lines of text: block elements and <br> break lines, data tables give tab-joined rows.
+
+Statistics tables are kept as tab-joined rows because the annual-report parsers downstream read them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "section",
+        "article",
+        "main",
+        "blockquote",
+        "pre",
+        "center",
+        "address",
+        "hr",
+        "form",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "figure",
+        "figcaption",
+        "fieldset",
+        "body",
+        "html",
+        "br",
+    }
+)
+_WS = re.compile(r"[^\S\n]+")
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
+_TEXT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def clean_line(line: str) -> str:
+    return _WS.sub(" ", line).strip()
+
+
+def text_len(text: str) -> int:
+    """Letters, digits and CJK characters: how much text a block really holds."""
+    return len(_TEXT_CHAR.findall(text))
+
+
+def _cell_text(cell: etree._Element) -> str:
+    """Cell text on one line; "商业<br>企业" wraps inside a header cell must not become "商业 企业"."""
+    return _CJK_SPACE.sub("", clean_line(" ".join(cell.itertext()).replace("\t", " ").replace("\n", " ")))
+
+
+def _rows(table: etree._Element) -> list[etree._Element]:
+    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+
+
+def _data_table_lines(table: etree._Element) -> list[str] | None:
+    """Tab-joined rows of a data table; None for a layout table (nested, one column, long cells),
+    which is rendered as blocks instead. Each cell's text is computed once."""
+    if table.find(".//table") is not None:
+        return None
+    rows = [[_cell_text(c) for c in row.xpath("./td|./th")] for row in _rows(table)]
+    if not rows or max(map(len, rows)) < 2 or any(text_len(cell) > 300 for row in rows for cell in row):
+        return None
+    return ["\t".join(cells) for cells in rows if any(cells)]
+
+
+def render(root: etree._Element) -> list[str]:
+    """Linearise a subtree (see the module docstring)."""
+    return _lines("".join(_parts(root, None)[0]))
+
+
+def render_with(root: etree._Element, part: etree._Element) -> tuple[list[str], list[str]]:
+    """Lines of ``root`` and the lines ``render(part)`` gives for a descendant.
+
+    One walk serves both the whole page (searched for the metadata bar) and the body container in it,
+    unless the walk rendered ``part`` as cells of a data table around it.
+    """
+    parts, span = _parts(root, part)
+    return _lines("".join(parts)), _lines("".join(parts[span[0] : span[1]])) if span else render(part)
+
+
+def _parts(root: etree._Element, part: etree._Element | None) -> tuple[list[str], tuple[int, int] | None]:
+    """Text pieces of the walk and where ``part``'s own pieces (its tail excluded) lie among them.
+
+    Iterative (``iterwalk``) so that pathologically deep trees cannot hit the recursion limit.
+    """
+    parts: list[str] = []
+    start, span = 0, None
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if event == "start":
+            if el is part:
+                start = len(parts)
+            table_lines = _data_table_lines(el) if tag == "table" else None
+            if table_lines is not None:
+                parts.append("\n" + "\n".join(table_lines).replace("\t", "\x00") + "\n")
+                walker.skip_subtree()  # its end event still follows
+                continue
+            if block:
+                parts.append("\n")
+            if tag:
+                parts.append((el.text or "").replace("\t", " "))
+        else:
+            if block:
+                parts.append("\n")
+            if el is part:
+                span = (start, len(parts))
+            if el is not root:
+                parts.append((el.tail or "").replace("\t", " "))
+    return parts, span
+
+
+def _lines(text: str) -> list[str]:
+    lines = (clean_line(line).replace("\x00", "\t") for line in text.split("\n"))
+    return [line for line in lines if line.strip("\t")]
