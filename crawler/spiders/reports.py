@@ -2,8 +2,9 @@
 
 ``scrapy crawl reports`` crawls every registry portal; ``-a portal=NAME[,NAME…]`` some of them;
 ``-a url=COLUMN_URL`` one column given by hand (attached to the registry portal on that host, if
-any). List pages are read with the protocol of their CMS (crawler.lists); only links whose title
-classifies as an annual report are followed; the rest are counted as skipped.
+any). List pages are read with the protocol of their CMS (crawler.lists) and walked one page at a time
+(crawler.paging); links whose title classifies as an annual report are followed, and so are links whose
+title cannot tell (查看, cut short), whose page then decides by its own title; the rest are counted as skipped.
 """
 
 from __future__ import annotations
@@ -292,12 +293,14 @@ class ReportsSpider(scrapy.Spider):
     def parse_report(self, response: Response, portal: PortalSpec | None, link: ListLink) -> Iterator[ReportItem]:
         name = portal.name if portal else None
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        ambiguous = bool(response.meta.get("ambiguous_title"))  # the list title could not tell: the page decides
+        list_title = None if is_generic(link.title) else link.title
         # A report published as a file (PDF, DOCX…), whatever Content-Type it came with: pipelines/attachments.
         if response.status < 400 and (magic(response.body) or (
                 not isinstance(response, TextResponse) and is_document(response.body, file_name(response.url)))):
             yield ReportItem(url=response.url, html="", portal=name, http_status=response.status,
-                             list_title=link.title, list_date=link.date, document=response.body,
-                             content_type=content_type)
+                             list_title=list_title, list_date=link.date, document=response.body,
+                             content_type=content_type, ambiguous_title=ambiguous)
             return
         if not isinstance(response, TextResponse) and sniff(response.body) == "html":  # HTML served as a file
             response = HtmlResponse(response.url, status=response.status, headers=response.headers,
@@ -305,13 +308,11 @@ class ReportsSpider(scrapy.Spider):
         if not self._readable(response, name, "report"):
             return
         assert isinstance(response, TextResponse)
-        ambiguous = bool(response.meta.get("ambiguous_title"))
         if ambiguous and (declared := declared_title(response)) and classify_title(declared) is not Kind.REPORT:
             count(self.crawler.stats, name, "links/other")  # the page's own title says: no report
             return
         yield ReportItem(url=response.url, html=response.text, portal=name, http_status=response.status,
-                         list_title=None if is_generic(link.title) else link.title, list_date=link.date,
-                         ambiguous_title=ambiguous)
+                         list_title=list_title, list_date=link.date, ambiguous_title=ambiguous)
 
     def _note(self, portal: str | None, evidence: dict[str, Any]) -> None:
         if portal and evidence not in self._evidence[portal]:
