@@ -3,7 +3,8 @@
 A page is scanned for links that *name* a report column (link text such as 政府信息公开年报, 年度报告,
 部门年报, 街道年报) or *look like* one (URL slugs ``zfxxgknb``, ``xxgknb``, ``gknb``, ``ndbg``, per-year
 folders ``gknb2017`` / ``nb_2022n``), and for *hub* links worth one more hop (政府信息公开, 政务公开,
-信息公开指南, 法定主动公开内容).  The spider follows hubs up to ``NIANBAO_DISCOVERY_DEPTH`` hops and
+信息公开指南, 法定主动公开内容); calendar and archive widgets (年报发布日历, ``?month=…``) are neither.
+The spider follows hubs up to ``NIANBAO_DISCOVERY_DEPTH`` hops and
 scans every column page again for sub-columns, so 部门/乡镇/街道 and per-year sub-lists are found too
 (docs/reference/cms-patterns.md §7).  Only links on the portal's own site are taken.
 """
@@ -22,6 +23,10 @@ from crawler.lists.base import clean_title
 COLUMN_TEXTS = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报", "政务公开年报", "公开年报",
                 "年度报告", "信息公开工作年报", "部门年报", "乡镇年报", "街道年报", "镇街年报", "区政府年报",
                 "县政府年报", "年报")
+# Widgets that name reports but are no list of them: a 年报发布日历 (publication calendar) pages month by month
+# forever, an archive-by-date box (归档/存档) repeats the column; neither is a column (texts and URL shapes).
+_WIDGET_TEXT = re.compile(r"日历|日程|归档|存档|calendar|archive", re.I)
+_WIDGET_QUERY = re.compile(r"(?:^|&)(?:date|day|month|ym|yearmonth|rq)=", re.I)
 # URL path segments of report columns; per-year folders included.
 _SLUG = re.compile(r"^(?:zfxxgknb|xxgknb|gknb|xxgk_nb|xxgk-xxgknb|ndbg|bmxxgknb|qzfxxgknb|xzfxxgknb|jdnb|"
                    r"bmnb|xznb|bmjdhz|gknb\d{4}|nb_?\d{4}n?|xxgknb\d{4})$")
@@ -78,7 +83,8 @@ def _slug_match(url: str) -> bool:
 
 def column_source(text: str, url: str) -> str | None:
     """Why a link is a report column ("text", "slug", "text+slug"), or None when it is not one."""
-    if _DETAIL.search(urlsplit(url).path):
+    parts = urlsplit(url)
+    if _DETAIL.search(parts.path) or _WIDGET_TEXT.search(text) or _WIDGET_QUERY.search(parts.query):
         return None
     by_text = len(text) <= _MAX_TEXT and any(k in text for k in COLUMN_TEXTS) and not _YEAR.search(text)
     # A year in the text is fine for a per-year folder link ("2022年", "2022年度年报") when the URL says so.

@@ -5,17 +5,25 @@ docs/reference/cms-patterns.md §10: 瑞数 answers **412** with a ``$_ts`` cook
 document is a small 200 page that only meta-refreshes to its parent column; some sites redirect in a
 loop.  :class:`HostileSiteMiddleware` sits in front of the redirect and meta-refresh middlewares so it
 sees raw answers, turns each of those into a :class:`HostileResponse` (the request's errback gets
-it, so no callback ever parses the page), counts ``nianbao/hostile/<verdict>`` per portal, and stops
-asking a host for the rest of the run after ``NIANBAO_CHALLENGES_PER_HOST`` challenges.  412 and 521
-are never retried (they are not in ``RETRY_HTTP_CODES``) and are listed in ``HTTPERROR_ALLOWED_CODES``
-so that, even without this middleware, they reach the spider instead of vanishing as HTTP errors.
+it, so no callback ever parses the page) and counts ``nianbao/hostile/<verdict>`` per portal.
+
+Whether to keep asking a host is decided per host from the evidence of this run (:class:`HostEvidence`):
+a host that challenged ``NIANBAO_CHALLENGES_PER_HOST`` answers in a row and never served a page is left
+alone (an anti-bot front challenges every request); a host that did serve pages is left alone only when
+the challenges go on and make up ``NIANBAO_CHALLENGED_SHARE`` of its recent answers — sites where a WAF
+rule or a legacy sub-app challenges some paths stay crawled, and so do retries of their transient 500s
+and truncated bodies (Scrapy's retry middleware, untouched).  What is given up is counted
+(``hostile/backed_off``) and recorded once per host as evidence with the numbers that decided it.
+412 and 521 are never retried (they are not in ``RETRY_HTTP_CODES``) and are listed in
+``HTTPERROR_ALLOWED_CODES`` so that, even without this middleware, they reach the spider instead of
+vanishing as HTTP errors.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -47,9 +55,10 @@ class Verdict:
 class HostileResponse(IgnoreRequest):
     """Raised for a challenged, gone or looping response; carries the evidence to record."""
 
-    def __init__(self, verdict: Verdict, url: str, status: int | None) -> None:
+    def __init__(self, verdict: Verdict, url: str, status: int | None, noteworthy: bool = True) -> None:
         super().__init__(f"{verdict.kind}: {verdict.detail}")
         self.verdict, self.url, self.status = verdict, url, status
+        self.noteworthy = noteworthy  # False for the repeats of a refusal already on record
 
     def evidence(self) -> dict[str, Any]:
         return {"kind": self.verdict.kind, "detail": self.verdict.detail, "url": self.url, "status": self.status}
@@ -96,6 +105,36 @@ def inspect(url: str, status: int, body: bytes, location: str | None = None,
     return None
 
 
+RECENT_ANSWERS = 10  # the window a host that served pages is judged on
+
+
+@dataclass(slots=True)
+class HostEvidence:
+    """What one host answered this run: recent verdicts (True = challenged), the current run of challenges,
+    how many pages it served, and whether giving up on it was already recorded."""
+
+    recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT_ANSWERS))
+    streak: int = 0
+    served: int = 0
+    given_up: bool = False
+
+    def answered(self, challenged: bool, content: bool) -> None:
+        self.recent.append(challenged)
+        self.streak = self.streak + 1 if challenged else 0
+        self.served += content
+
+    @property
+    def share(self) -> float:
+        return sum(self.recent) / len(self.recent) if self.recent else 0.0
+
+    def hopeless(self, streak: int, share: float) -> bool:
+        """Challenged ``streak`` times in a row, and either it never served a page or, although it did, the
+        challenges are ``share`` of its last :data:`RECENT_ANSWERS` answers."""
+        if self.streak < streak:
+            return False
+        return not self.served or (len(self.recent) == RECENT_ANSWERS and self.share >= share)
+
+
 def portal_of(request: Request) -> str | None:
     portal = request.cb_kwargs.get("portal")
     return getattr(portal, "name", None)
@@ -104,34 +143,47 @@ def portal_of(request: Request) -> str | None:
 class HostileSiteMiddleware:
     """Downloader middleware (priority 610: before RedirectMiddleware 600 and MetaRefreshMiddleware 580)."""
 
-    def __init__(self, crawler: Crawler, per_host: int) -> None:
+    def __init__(self, crawler: Crawler, streak: int, share: float) -> None:
         self.crawler = crawler
-        self.per_host = per_host
-        self.challenges: Counter[str] = Counter()
+        self.streak = streak
+        self.share = share
+        self.hosts: dict[str, HostEvidence] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getint("NIANBAO_CHALLENGES_PER_HOST"))
+        return cls(crawler, crawler.settings.getint("NIANBAO_CHALLENGES_PER_HOST"),
+                   crawler.settings.getfloat("NIANBAO_CHALLENGED_SHARE"))
 
     def _count(self, request: Request, name: str) -> None:
         assert self.crawler.stats is not None
         count(self.crawler.stats, portal_of(request), f"hostile/{name}")
 
-    def process_request(self, request: Request) -> None:
+    def _host(self, request: Request) -> tuple[str, HostEvidence]:
         host = urlsplit(request.url).hostname or ""
-        if self.challenges[host] >= self.per_host:
-            self._count(request, "backed_off")
-            raise HostileResponse(Verdict(CHALLENGED, f"not asked: {host} challenged us {self.challenges[host]} "
-                                                      "times this run"), request.url, None)
+        return host, self.hosts.setdefault(host, HostEvidence())
+
+    def process_request(self, request: Request) -> None:
+        host, seen = self._host(request)
+        if not seen.hopeless(self.streak, self.share):
+            return
+        self._count(request, "backed_off")
+        self._count(request, f"given_up/{request.meta.get('stage') or 'other'}")
+        detail = (f"not asked: {host} challenged the last {seen.streak} requests"
+                  + (f" ({seen.share:.0%} of its last {len(seen.recent)} answers)" if seen.served
+                     else " and served no page") + " this run")
+        first, seen.given_up = not seen.given_up, True  # the decision and its numbers: evidence once per host
+        raise HostileResponse(Verdict(CHALLENGED, detail), request.url, None, noteworthy=first)
 
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get("Location")
         verdict = inspect(request.url, response.status, response.body,
                           location.decode("latin-1") if location else None,
                           tuple(request.meta.get("redirect_urls", ())))
+        _, seen = self._host(request)
+        # robots.txt is often served by a CDN in front of the gate: a plain one says nothing about the site
+        content = verdict is None and response.status < 300 and not request.url.endswith("/robots.txt")
+        seen.answered(verdict is not None and verdict.kind == CHALLENGED, content)
         if verdict is None:
             return response
         self._count(request, verdict.kind)
-        if verdict.kind == CHALLENGED:
-            self.challenges[urlsplit(request.url).hostname or ""] += 1
         raise HostileResponse(verdict, request.url, response.status)

@@ -24,6 +24,8 @@ class ReportItem:
     http_status: int = 200
     list_title: str | None = None
     list_date: dt.date | None = None
+    # The list title could not tell (查看, cut short): only the page's own title may make this a report.
+    ambiguous_title: bool = False
     # A report link that answered with a file (PDF, DOCX…): its bytes, read by pipelines.attachments.
     document: bytes = b""
     content_type: str = ""

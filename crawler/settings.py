@@ -65,10 +65,18 @@ HTTPCACHE_GZIP = True
 # Anti-crawler challenges (瑞数 412, 加速乐 521) and blocks must reach nianbao to be recorded, never be
 # retried (they are not in RETRY_HTTP_CODES) and never be parsed (crawler/hostile.py).
 HTTPERROR_ALLOWED_CODES = [412, 521]
-NIANBAO_CHALLENGES_PER_HOST = 2  # challenges before a host is left alone for the rest of the run
+# A host is left alone for the rest of the run after this many challenges in a row when it served no page;
+# one that did serve pages only when the challenges also make up NIANBAO_CHALLENGED_SHARE of its last 10
+# answers (a WAF rule on some paths must not close the site; crawler/hostile.py).
+NIANBAO_CHALLENGES_PER_HOST = 2
+NIANBAO_CHALLENGED_SHARE = 0.8
 NIANBAO_CHALLENGED_RUNS_PAUSE = 3  # consecutive challenged runs before a full crawl skips the portal
 NIANBAO_DISCOVERY_DEPTH = 2  # hops from a homepage through 政府信息公开/政务公开 pages to the 年报 column
-NIANBAO_STOP_AT_SEEN_PAGE = False  # monitoring: stop paging at a list page with no unseen report link
+# Paging a column (crawler/paging.py) stops at a list page that adds no link this walk has not seen, and, once
+# a column has been walked to its end in a run that finished, after this many pages in a row that add no
+# report link unknown to the archive (0: always walk to the end). The first walk of a column, and every walk
+# after a killed run, goes to the end.
+NIANBAO_STALE_LIST_PAGES = 3
 EXTENSIONS = {
     "crawler.locks.PortalLocks": 90,  # before RunRecorder: a portal another process is crawling is left out
     "crawler.runs.RunRecorder": 100,

@@ -84,6 +84,9 @@ class ExtractPipeline:
             record_error(stats, portal, url, "no recognisable body on the page", "extract")
             raise DropItem(f"no body found: {url}")
         fields = report_fields(page, url, adapter["list_title"], adapter["list_date"])
+        if adapter["ambiguous_title"] and not fields.is_report:  # 查看 or a cut-off list title: the page decided
+            count(stats, portal, "links/other")
+            raise DropItem(f"not a report by its own title: {url}")
         adapter["title"] = fields.title
         adapter["organ"] = fields.organ
         adapter["published"] = fields.published

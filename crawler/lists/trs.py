@@ -9,7 +9,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from crawler.lists.base import ListPage, anchor_link, has_script_pager, pager_links, unique
+from crawler.lists.base import ListPage, has_script_pager, pager_links, row_link, unique
 
 _DETAIL = re.compile(r"(?:^|/)t(?:19|20)\d{6}_\d+(?:_\d+)?\.s?html?$")
 
@@ -24,7 +24,7 @@ def parse(response: TextResponse) -> ListPage:
     for a in response.css("a[href]"):
         if not _DETAIL.search(a.attrib["href"].strip()):
             continue
-        link = anchor_link(a, response.url)
+        link = row_link(a, response.url)
         if link:
             links.append(link)
     return ListPage(links=unique(links), next_urls=pager_links(response.selector, response.url))

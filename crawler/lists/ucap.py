@@ -7,7 +7,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from crawler.lists.base import ListPage, anchor_link, pager_links, unique
+from crawler.lists.base import ListPage, pager_links, row_link, unique
 
 _DETAIL = re.compile(r"/\d{6}/[0-9a-f]{32}\.shtml$")
 _LIST_PAGE = re.compile(r"_list(?:_(\d+))?\.shtml$")
@@ -20,7 +20,7 @@ def detect(response: TextResponse) -> bool:
 
 def parse(response: TextResponse) -> ListPage:
     links = [link for a in response.css("a[href]") if _DETAIL.search(a.attrib["href"].strip())
-             and (link := anchor_link(a, response.url))]
+             and (link := row_link(a, response.url))]
     nexts = list(pager_links(response.selector, response.url))
     # xxgknb2019_list.shtml → xxgknb2019_list_2.shtml … when the pager is numbered links
     nexts += [u for u in response.css("a::attr(href)").getall() if _LIST_PAGE.search(u) and u not in nexts]

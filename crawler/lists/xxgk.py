@@ -5,7 +5,7 @@ from __future__ import annotations
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.lists.base import ListLink, ListPage, anchor_link, clean_title, first_date, pager_links, unique
+from crawler.lists.base import ListLink, ListPage, clean_title, first_date, pager_links, row_link, unique
 
 _HEADS = {"名称": "title", "标题": "title", "文件名称": "title", "索引号": "index_no",
           "发布机构": "organ", "发文机关": "organ", "发布日期": "date", "发布时间": "date", "成文日期": "written"}
@@ -36,9 +36,11 @@ def parse(response: TextResponse) -> ListPage:
                 continue
             values = {_HEADS[h]: clean_title(" ".join(c.css("::text").getall()))
                       for h, c in zip(header, cells, strict=True) if h in _HEADS}
-            link = anchor_link(a[0], response.url)
+            link = row_link(a[0], response.url)
             if link:
                 extra = {k: v for k, v in values.items() if k in ("index_no", "organ", "written") and v}
-                links.append(ListLink(url=link.url, title=link.title, date=first_date(values.get("date", "")),
-                                      extra=extra))
+                # the 名称 cell, when the link itself only says 查看 or is cut short
+                title = values.get("title") if len(values.get("title") or "") > len(link.title) else link.title
+                links.append(ListLink(url=link.url, title=title or link.title,
+                                      date=first_date(values.get("date", "")), extra=extra))
     return ListPage(links=unique(links), next_urls=pager_links(response.selector, response.url))

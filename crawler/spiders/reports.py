@@ -2,8 +2,9 @@
 
 ``scrapy crawl reports`` crawls every registry portal; ``-a portal=NAME[,NAME…]`` some of them;
 ``-a url=COLUMN_URL`` one column given by hand (attached to the registry portal on that host, if
-any). List pages are read with the protocol of their CMS (crawler.lists); only links whose title
-classifies as an annual report are followed; the rest are counted as skipped.
+any). List pages are read with the protocol of their CMS (crawler.lists) and walked one page at a time
+(crawler.paging); links whose title classifies as an annual report are followed, and so are links whose
+title cannot tell (查看, cut short), whose page then decides by its own title; the rest are counted as skipped.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError
@@ -25,15 +26,24 @@ from crawler import discovery
 from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse
 from crawler.items import ReportItem
 from crawler.lists import ListLink, protocol_for
+from crawler.lists.base import clean_title, is_generic, title_says_too_little
 from crawler.middlewares import DEMO_SUFFIX
+from crawler.paging import CAPPED, HISTORY_RUNS, REPEAT, WALKED, ColumnWalk, list_requests, walked_before
 from pipelines.attachments import document_links
-from pipelines.components import count, portal_counters, record_error
+from pipelines.components import RUN_ID, count, portal_counters, record_error
 from pipelines.text.classify import Kind, classify_title
 from pipelines.text.documents import file_name, is_document, magic, sniff
 from pipelines.text.encoding import decode_html
-from storage import Archive, ArchiveError, PortalSpec, open_archive
+from storage import Archive, ArchiveError, PortalSpec, RunView, open_archive
 
 NO_CACHE = {"Cache-Control": "no-cache"}  # list pages must never come from a stale cache
+_ARTICLE_TITLE = "//meta[translate(@name, 'ARTICLETITLE', 'articletitle') = 'articletitle']/@content"
+
+
+def declared_title(response: TextResponse) -> str:
+    """The title a page declares in meta ``ArticleTitle`` (the national standard tag, cms-patterns.md §6; the
+    extractor prefers it too), or "" when it declares none."""
+    return clean_title(response.xpath(_ARTICLE_TITLE).get() or "")
 
 
 def describe_failure(failure: Failure) -> str:
@@ -71,7 +81,8 @@ class ReportsSpider(scrapy.Spider):
         self.discover_from: set[str] = set()  # target URLs to run discovery from (homepages)
         self.paused: list[str] = []
         self._listed: set[str] = set()
-        self._pages_per_column: dict[str, int] = {}
+        self._walks: dict[str, ColumnWalk] = {}  # column URL → this run's walk of its list pages
+        self._history: list[RunView] | None = None  # earlier runs, newest first (read once, when first needed)
         self._found: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # portal → column URL → finding
         self._evidence: dict[str, list[dict[str, Any]]] = defaultdict(list)  # portal → hostile answers
 
@@ -200,7 +211,10 @@ class ReportsSpider(scrapy.Spider):
         name = portal.name if portal else None
         stats = self.crawler.stats
         assert stats is not None
+        walk = self._walk(portal, column)
         if not self._readable(response, name, "list"):
+            walk.complete = False
+            yield from self._next_page(walk, portal)
             return
         assert isinstance(response, TextResponse)
         count(stats, name, "list_pages")
@@ -209,59 +223,86 @@ class ReportsSpider(scrapy.Spider):
         page = protocol.parse(response)
         reports: list[str] = []
         html = response.selector.type == "html"  # a list API may answer JSON: no documents, no sub-columns there
-        for link in (*page.links, *(document_links(response, page.links) if html else ())):  # + P0….pdf entries
+        links = (*page.links, *(document_links(response, page.links) if html else ()))  # + P0….pdf entries
+        for link in links:
             if link.url in self._listed:
                 continue
             self._listed.add(link.url)
-            kind = classify_title(link.title)
-            count(stats, name, f"links/{kind.value}")
-            if kind is Kind.REPORT:
+            if request := self._report_request(link, portal):
                 reports.append(link.url)
-                yield scrapy.Request(link.url, callback=self.parse_report, errback=self.on_error,
-                                     cb_kwargs={"portal": portal, "link": link}, meta={"stage": "report"})
+                yield request
         if html:  # sub-columns (部门/乡镇/街道年报, per-year folders) linked from the column's own pages
             yield from self._follow_columns(discovery.scan(response.selector, response.url, response.url).columns,
                                             portal, depth, response.url)
-        if self.settings.getbool("NIANBAO_STOP_AT_SEEN_PAGE") and not set(reports) - self.archive.known_urls(reports):
-            count(stats, name, "list_pages_stopped_seen")  # newest first: nothing unseen here, nothing further
+        walk.queue(list_requests(page))
+        unseen = len(set(reports) - self.archive.known_urls(reports)) if walk.rewalk else len(reports)
+        if stop := walk.read([link.url for link in links], unseen, self.settings.getint("NIANBAO_STALE_LIST_PAGES")):
+            # REPEAT: nothing this walk had not seen; STALE: newest first, and N pages brought nothing unseen
+            count(stats, name, "list_pages_stopped_repeat" if stop == REPEAT else "list_pages_stopped_seen")
+            self._walk_ended(walk)
             return
-        yield from self._next_pages(page, response, portal, column)
+        yield from self._next_page(walk, portal)
 
-    def _next_pages(self, page: Any, response: TextResponse, portal: PortalSpec | None,
-                    column: str) -> Iterator[scrapy.Request]:
-        """Further list pages (GET links and POST list-API pages), at most NIANBAO_MAX_LIST_PAGES per column."""
+    def _report_request(self, link: ListLink, portal: PortalSpec | None) -> scrapy.Request | None:
+        """A request for a list entry worth fetching: its title is a report's, or says too little to tell (a
+        truncated title, a bare 查看), and then the page's own title decides (:meth:`parse_report`)."""
+        name = portal.name if portal else None
+        assert self.crawler.stats is not None
+        kind = classify_title(link.title)
+        ambiguous = kind is not Kind.REPORT and title_says_too_little(link.title)
+        count(self.crawler.stats, name, "links/ambiguous" if ambiguous else f"links/{kind.value}")
+        if kind is not Kind.REPORT and not ambiguous:
+            return None
+        return scrapy.Request(link.url, callback=self.parse_report, errback=self.on_error,
+                              cb_kwargs={"portal": portal, "link": link},
+                              meta={"stage": "report", "ambiguous_title": ambiguous})
+
+    def _walk(self, portal: PortalSpec | None, column: str) -> ColumnWalk:
+        """This run's walk of ``column``: a re-walk when an earlier finished run walked it to its end."""
+        if column not in self._walks:
+            if self._history is None:
+                own = self.crawler.stats.get_value(RUN_ID) if self.crawler.stats else None
+                self._history = [r for r in self.archive.list_runs(limit=HISTORY_RUNS) if r.id != own]
+            self._walks[column] = ColumnWalk(column, rewalk=walked_before(
+                self._history, portal.name if portal else None, column))
+        return self._walks[column]
+
+    def _next_page(self, walk: ColumnWalk, portal: PortalSpec | None) -> Iterator[scrapy.Request]:
+        """The walk's next list page (GET link or POST list-API page); at most NIANBAO_MAX_LIST_PAGES a column."""
         name = portal.name if portal else None
         assert self.crawler.stats is not None
         limit = self.settings.getint("NIANBAO_MAX_LIST_PAGES")
-        nexts = [(url, None) for url in page.next_urls] + [(url, dict(form)) for url, form in page.next_posts]
-        for url, form in nexts:
-            key = f"{url}?{urlencode(form)}" if form else url
-            if key in self._listed:
-                continue
-            followed = self._pages_per_column.get(column, 1)
-            if followed >= limit:
-                count(self.crawler.stats, name, "list_pages_capped")
-                self._note(name, {"kind": TRAPPED, "detail": f"more than {limit} list pages (pagination trap?)",
-                                  "url": column, "status": response.status})
-                return
-            self._listed.add(key)
-            self._pages_per_column[column] = followed + 1
-            if form is None:
-                yield self._list_request(url, portal, column)
-            else:
-                yield scrapy.FormRequest(url, formdata=form, callback=self.parse_list, errback=self.on_error,
-                                         headers=NO_CACHE, cb_kwargs={"portal": portal, "column": column},
-                                         meta={"stage": "list"})
+        nxt = walk.next_request(limit, self._listed)
+        if walk.ended == CAPPED:
+            count(self.crawler.stats, name, "list_pages_capped")
+            self._note(name, {"kind": TRAPPED, "detail": f"more than {limit} list pages (pagination trap?)",
+                              "url": walk.column, "status": None})
+        if nxt is None:
+            self._walk_ended(walk)
+            return
+        self._listed.add(nxt.key)
+        kwargs = {"callback": self.parse_list, "errback": self.on_error, "headers": NO_CACHE,
+                  "cb_kwargs": {"portal": portal, "column": walk.column}, "meta": {"stage": "list"}}
+        yield (scrapy.Request(nxt.url, **kwargs) if nxt.form is None
+               else scrapy.FormRequest(nxt.url, formdata=dict(nxt.form), **kwargs))
+
+    def _walk_ended(self, walk: ColumnWalk) -> None:
+        """A column read to its end (or to where nothing new comes) is remembered for the next run's re-walk."""
+        if walk.complete and self.crawler.stats is not None:
+            walked = self.crawler.stats.get_value(WALKED) or []
+            self.crawler.stats.set_value(WALKED, [*walked, walk.column])
 
     def parse_report(self, response: Response, portal: PortalSpec | None, link: ListLink) -> Iterator[ReportItem]:
         name = portal.name if portal else None
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        ambiguous = bool(response.meta.get("ambiguous_title"))  # the list title could not tell: the page decides
+        list_title = None if is_generic(link.title) else link.title
         # A report published as a file (PDF, DOCX…), whatever Content-Type it came with: pipelines/attachments.
         if response.status < 400 and (magic(response.body) or (
                 not isinstance(response, TextResponse) and is_document(response.body, file_name(response.url)))):
             yield ReportItem(url=response.url, html="", portal=name, http_status=response.status,
-                             list_title=link.title, list_date=link.date, document=response.body,
-                             content_type=content_type)
+                             list_title=list_title, list_date=link.date, document=response.body,
+                             content_type=content_type, ambiguous_title=ambiguous)
             return
         if not isinstance(response, TextResponse) and sniff(response.body) == "html":  # HTML served as a file
             response = HtmlResponse(response.url, status=response.status, headers=response.headers,
@@ -269,25 +310,36 @@ class ReportsSpider(scrapy.Spider):
         if not self._readable(response, name, "report"):
             return
         assert isinstance(response, TextResponse)
+        if ambiguous and (declared := declared_title(response)) and classify_title(declared) is not Kind.REPORT:
+            count(self.crawler.stats, name, "links/other")  # the page's own title says: no report
+            return
         # Decoded like every page (pipelines.text.encoding), not by Scrapy: a header or meta charset that lies
         # (utf-8 over GBK bytes, common on old portals) would otherwise turn the report into U+FFFD.
         html = decode_html(response.body, http_content_type_encoding(content_type))
         yield ReportItem(url=response.url, html=html, portal=name, http_status=response.status,
-                         list_title=link.title, list_date=link.date)
+                         list_title=list_title, list_date=link.date, ambiguous_title=ambiguous)
 
     def _note(self, portal: str | None, evidence: dict[str, Any]) -> None:
         if portal and evidence not in self._evidence[portal]:
             self._evidence[portal].append(evidence)
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """Record a failed request; a failed list page does not end its column's walk (the next page is asked)."""
         request = failure.request  # type: ignore[attr-defined]
         portal: PortalSpec | None = request.cb_kwargs.get("portal")
-        name = portal.name if portal else None
         stage = request.meta.get("stage", "list")
+        self._record_failure(failure, request, portal, stage)
+        if stage == "list" and (column := request.cb_kwargs.get("column")) in self._walks:
+            self._walks[column].complete = False
+            yield from self._next_page(self._walks[column], portal)
+
+    def _record_failure(self, failure: Failure, request: scrapy.Request, portal: PortalSpec | None,
+                        stage: str) -> None:
+        name = portal.name if portal else None
         assert self.crawler.stats is not None
         if failure.check(HostileResponse):
             hostile: HostileResponse = failure.value
-            if hostile.status is not None:  # None: not even asked (backed off)
+            if hostile.noteworthy:  # a refusal to ask is evidence once per host, with the numbers behind it
                 self._note(name, hostile.evidence())
             if stage in ("list", "homepage"):  # a challenged column is the portal's failure; a gone report is not
                 record_error(self.crawler.stats, name, request.url, str(hostile), stage)

@@ -1,14 +1,18 @@
-"""Hanweb 大汉 jcms renderer: the list lives in a ``<datastore>`` inside a script plus ``dataproxy.jsp`` pages.
+"""Hanweb 大汉 jcms renderer: the list lives in a ``<datastore>`` inside a script plus ``dataproxy.jsp`` groups.
 
-An HTML parser sees no list links on the column page: the first :data:`PER_PAGE` records sit as CDATA
-inside ``<script type="text/xml">``, the rest come from
-``/module/web/jpage/dataproxy.jsp?page=N&…&columnid=4512&unitid=16888…`` (docs/reference/cms-patterns.md §3).
-Articles are ``/art/YYYY/M/D/art_4512_<artid>.html`` (no zero padding), body ``#zoom``.
+Served in the shapes real jcms sites use (docs/reference/cms-patterns.md §3, and the real Dingxi answer in
+``tests/extraction_corpus/realpages``): an HTML parser sees no list links on the column page; the first group of
+:data:`SPAN` records sits as CDATA inside ``<script type="text/xml">``, its ``<nextgroup>`` link is a fixed
+template (``page=1`` whatever group it comes with, ``webname`` double URL-encoded), and the jpage script
+carries the parameter object ``var param_<unitid> = {col:1,appid:1,webid:…,columnid:…,unitid:'…',…}``.
+Further groups answer ``POST /module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=12&perpage=2`` with that
+object as the form (with ``<totalrecord>``), or ``GET …dataproxy.jsp?page=N&…&columnid=…&unitid=…`` (groups
+counted from 1, no total, as in the Dingxi answer). Articles are ``/art/YYYY/M/D/art_4512_<artid>.html`` (no
+zero padding), body ``#zoom``.
 """
 
 from __future__ import annotations
 
-from math import ceil
 from urllib.parse import quote
 
 from nianbao.demo import chrome
@@ -18,42 +22,48 @@ from nianbao.demo.content import DemoDocument, DemoPortal
 COLUMN_ID = "4512"
 UNIT_ID = "16888"
 WEB_ID = "21"
-PER_PAGE = 5
+PER_PAGE = 2  # rows per display page (real sites: 14–40; small here so the demo pages through three groups)
+GROUP_SIZE = 3  # display pages per request (the jpage default)
+SPAN = PER_PAGE * GROUP_SIZE
 DATAPROXY = "/module/web/jpage/dataproxy.jsp"
 
 
-def _proxy_href(portal: DemoPortal, page: int) -> str:
-    """The dataproxy URL as jcms writes it, with the double URL-encoded ``webname`` quirk."""
+def _proxy_href(portal: DemoPortal) -> str:
+    """The nextgroup template as jcms writes it: page=1 always, ``webname`` double URL-encoded."""
     webname = quote(quote(portal.display_name, safe=""), safe="")
-    return (f"{DATAPROXY}?page={page}&appid=1&webid={WEB_ID}&path=/&columnid={COLUMN_ID}&unitid={UNIT_ID}"
+    return (f"{DATAPROXY}?page=1&appid=1&webid={WEB_ID}&path=/&columnid={COLUMN_ID}&unitid={UNIT_ID}"
             f"&webname={webname}&permissiontype=0")
 
 
-def _datastore(portal: DemoPortal, docs: list[DemoDocument], next_page: int | None) -> str:
-    nextgroup = (f'<nextgroup><![CDATA[<a href="{_proxy_href(portal, next_page)}"></a>]]></nextgroup>\n'
-                 if next_page else "")
+def _datastore(portal: DemoPortal, docs: list[DemoDocument], total: int | None = None) -> str:
     records = "\n".join(
-        f'<record><![CDATA[\n<li class="clearfix"><a target="_blank" href="{d.paths[0]}" title="{a(d.title)}">'
-        f"{t(chrome.clip(d.title, 22))}</a> <b>{d.published:%Y-%m-%d}</b></li>]]></record>" for d in docs)
-    return f"<datastore>\n{nextgroup}<recordset>\n{records}\n</recordset>\n</datastore>"
+        f'<record><![CDATA[\n<li class="clearfix">    <a target="_blank" href="{d.paths[0]}" title="{a(d.title)}">'
+        f"{t(chrome.clip(d.title, 22))}</a>    <b>{d.published:%Y-%m-%d}</b></li>]]></record>" for d in docs)
+    totals = f"<totalrecord>{total}</totalrecord>\n" if total is not None else ""
+    return (f'<datastore>\n<nextgroup><![CDATA[<a href="{_proxy_href(portal)}"></a>]]></nextgroup>\n'
+            f"{totals}<recordset>\n{records}\n</recordset>\n</datastore>")
 
 
 def _column_page(portal: DemoPortal, docs: list[DemoDocument]) -> str:
     column = portal.column_paths[0]
-    inline = _datastore(portal, docs[:PER_PAGE], 1 if len(docs) > PER_PAGE else None)
     main = f"""{chrome.breadcrumb(column)}
 <div class="lm_list"><div class="lm_title">{chrome.COLUMN_NAME}</div>
-<div id="{UNIT_ID}"><script type="text/xml">{inline}</script>
+<div id="{UNIT_ID}"><script type="text/xml">{_datastore(portal, docs[:SPAN])}</script></div>
 <script language="javascript" src="/module/jslib/jquery/jpage/jpage.js"></script>
 <script language="javascript">
-// jpage unit: columnid:{COLUMN_ID}; unitid:'{UNIT_ID}'
+var param_{UNIT_ID} = {{col:1,appid:1,webid:{WEB_ID},path:'/',columnid:{COLUMN_ID},sourceContentType:1,
+  unitid:'{UNIT_ID}',webname:'{a(portal.display_name)}',permissiontype:0}};
 $(document).ready(function(){{ $('#{UNIT_ID}').jpage({{ dataStore: dataStore, perPage: {PER_PAGE},
-  proxyUrl: '{DATAPROXY}', groupSize: 3, barPosition: 'bottom',
-  ajaxParam: {{ col: 1, appid: 1, webid: {WEB_ID}, path: '/', columnid: {COLUMN_ID}, sourceContentType: 1,
-    unitid: '{UNIT_ID}', webname: '{a(portal.display_name)}', permissiontype: 0 }} }}); }});
-</script></div>
+  totalRecord: {len(docs)}, groupSize: {GROUP_SIZE}, barPosition: 'bottom', proxyUrl: '{DATAPROXY}',
+  ajaxParam: param_{UNIT_ID} }}); }});
+</script>
 </div>"""
     return chrome.page(portal, f"{chrome.COLUMN_NAME}_{portal.display_name}", main)
+
+
+def _numbers(query: Query, *names: str) -> list[int] | None:
+    values = [query.get(n, "") for n in names]
+    return [int(v) for v in values] if all(v.isdigit() for v in values) else None
 
 
 def _article_page(portal: DemoPortal, doc: DemoDocument,
@@ -75,18 +85,21 @@ def _article_page(portal: DemoPortal, doc: DemoDocument,
 def routes(portal: DemoPortal) -> dict[str, Route]:
     """Column page, dataproxy and article routes of a Hanweb portal."""
     docs = chrome.newest_first(portal.documents)
-    pages = ceil(len(docs) / PER_PAGE)
     newest = docs[0].published if docs else None
 
     def column(_q: Query) -> Response:
         return chrome.html_response(portal, _column_page(portal, docs), newest)
 
     def dataproxy(query: Query) -> Response:
-        """Display page ``page`` (1-based; page 1 repeats the inline batch) with a nextgroup link."""
-        page = int(query.get("page", "1")) if query.get("page", "1").isdigit() else 0
+        """A group of records: POST ``startrecord``/``endrecord`` (1-based, inclusive; with the total) or GET
+        ``page`` (groups of SPAN from 1). Another column or unit gets an empty recordset."""
         known = query.get("columnid") == COLUMN_ID and query.get("unitid") == UNIT_ID
-        batch = docs[(page - 1) * PER_PAGE:page * PER_PAGE] if known and page >= 1 else []
-        xml = _datastore(portal, batch, page + 1 if batch and page < pages else None)
+        if (bounds := _numbers(query, "startrecord", "endrecord")) is not None:
+            batch = docs[max(bounds[0] - 1, 0):bounds[1]] if known else []
+            xml = _datastore(portal, batch, len(docs) if known else 0)
+        else:
+            page = (_numbers(query, "page") or [0])[0]
+            xml = _datastore(portal, docs[(page - 1) * SPAN:page * SPAN] if known and page >= 1 else [])
         return Response(200, "text/xml; charset=utf-8", f'<?xml version="1.0" encoding="utf-8"?>\n{xml}'.encode())
 
     table: dict[str, Route] = {portal.column_paths[0]: column, DATAPROXY: dataproxy}

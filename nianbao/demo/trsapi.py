@@ -1,6 +1,11 @@
 """TRS "动静结合" renderer (Fujian 集约化 template): the column page lists the newest items statically
 and configures ``list2.trsapi``; every later page comes only from ``POST /fjdzapp/search`` as JSON
-(docs/reference/cms-patterns.md §2.1).  Details are ordinary TRS pages (``./YYYYMM/tYYYYMMDD_<docid>.html``)."""
+(docs/reference/cms-patterns.md §2.1).  Details are ordinary TRS pages (``./YYYYMM/tYYYYMMDD_<docid>.html``).
+
+The search API answers in the shape public crawlers of Fujian sites read (no saved real answer exists, so
+the details are unverified): ``{"data": [{"doctitle", "docpuburl", "docreltime"}, …], "pageCount": N}``,
+page 1 being the static page. Requests carry ``channelid, sortfield, classsql, classcol, classnum,
+classsort, cache, page, prepage``; only channelid and classsql select anything here."""
 
 from __future__ import annotations
 
@@ -53,11 +58,10 @@ def routes(portal: DemoPortal) -> dict[str, Route]:
         prepage = int(query.get("prepage", "10")) if query.get("prepage", "10").isdigit() else 10
         known = query.get("channelid") == CHANNEL_ID and query.get("classsql") == f"chnlid={CHNL_ID}"
         batch = docs[(page - 1) * prepage:page * prepage] if known and page >= 1 else []
-        rows = [{"title": d.title, "url": d.url_of(portal.host), "pubDate": f"{d.published:%Y-%m-%d} 09:30:00"}
-                for d in batch]
-        data = {"total": len(docs) if known else 0, "page": page, "prepage": prepage,
-                "pages": ceil(len(docs) / prepage), "rows": rows}
-        return Response(200, "application/json; charset=utf-8", json.dumps({"data": data}, ensure_ascii=False).encode())
+        rows = [{"doctitle": d.title, "docpuburl": d.url_of(portal.host),
+                 "docreltime": f"{d.published:%Y-%m-%d} 09:30:00"} for d in batch]
+        answer = {"data": rows, "pageCount": ceil(len(docs) / prepage) if known else 0}
+        return Response(200, "application/json; charset=utf-8", json.dumps(answer, ensure_ascii=False).encode())
 
     table: dict[str, Route] = {column: listing, f"{column}index.html": listing, API: search}
     for position, doc in enumerate(docs):

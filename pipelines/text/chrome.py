@@ -3,7 +3,10 @@
 Chrome lines change between fetches (view counters, "today is" banners, proxied links), so they
 must be gone before text is hashed or compared.  The rules match whole-line *shapes*, not bare
 words: real report sentences talk about 网站, 主办, 发布, 点击 and 浏览 all the time
-("通过政府网站发布信息1234条", "网站首页设置了政府信息公开专栏") and must survive.
+("通过政府网站发布信息1234条", "网站首页设置了政府信息公开专栏") and must survive.  Their 平台建设 sections
+even name the footer's own items ("规范展示网站标识码、ICP备案编号…"), so a footer marker only makes a line
+chrome when the line is footer-shaped: short, no sentence punctuation, the marker in its footer form
+(``闽ICP备09032658号``, ``网站标识码：3590000001``, ``版权所有：…``, ``技术支持：…``).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ CHROME_MARKERS: tuple[str, ...] = (
     "免责声明",
     "精心整理",
 )
-"""Strings that must never survive into stored text (the project's tests check for them)."""
+"""Strings that never survive on a chrome-shaped line (the project's tests check demo and seed texts for them);
+report sentences may still mention some of them (网站标识码, ICP备案, 技术支持) in their own words."""
 
 _DATE = r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?"
 _LABEL = (
@@ -106,9 +110,6 @@ _RULES: tuple[re.Pattern[str], ...] = tuple(
         r"^(?:上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇)\s*[:：]?",
         r"^(?:相关链接|相关文章|相关阅读|相关新闻|相关信息|相关稿件|热点新闻|热门文章|推荐阅读|延伸阅读|"
         r"相关附件)\s*[:：]?\s*$",
-        r"^(?:主办单位|承办单位|协办单位|主办|承办|网站标识码|维护单位|运维单位|建设单位|技术支持|版权所有|"
-        r"Copyright|©)\s*[:：\s©]",
-        r"ICP\s*备|公网安备|网站标识码|版权所有|技术支持\s*[:：]|Copyright\s*©?\s*\d{4}|All rights reserved",
         r"^(?:发布日期|发布时间|公开日期|更新日期|更新时间)\s*[:：]\s*" + _DATE + r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$",
         r"^(?:点击数|点击量|点击率|浏览次数|浏览量|阅读次数|阅读量|阅读数)\s*[:：]?\s*\d*\s*次?$",
         r"^(?:字号|字体)\s*[:：]",
@@ -123,6 +124,15 @@ _RULES: tuple[re.Pattern[str], ...] = tuple(
 # A metadata bar holds two or more "label:value" pairs on one short line without sentence punctuation.
 _BAR_LABEL = re.compile(_LABEL + r"\s*[:：]")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？]")
+# Footer items in their footer form (a label at the line start, or a registration number after the marker).
+_FOOTER = re.compile(
+    r"^(?:主办单位|承办单位|协办单位|主办|承办|网站标识码|维护单位|运维单位|建设单位|技术支持|版权所有|"
+    r"Copyright|©)\s*[:：\s©]"
+    r"|ICP\s*备\s*\d|ICP\s*备案\s*[:：号]|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}|版权所有|"
+    r"技术支持\s*[:：]|Copyright\s*©?\s*\d{4}|All rights reserved",
+    re.I,
+)
+_FOOTER_MAX = 200  # the longest real footer line seen (万载: ICP + 标识码 + 公网安备 + 域名 + 技术支持 + 版权) is ~110
 
 
 def is_chrome_line(line: str) -> bool:
@@ -132,6 +142,8 @@ def is_chrome_line(line: str) -> bool:
         return False
     if any(rule.search(s) for rule in _RULES):
         return True
+    if len(s) <= _FOOTER_MAX and not _SENTENCE_PUNCT.search(s) and s.count("，") < 2 and _FOOTER.search(s):
+        return True  # a footer row; a report sentence naming 网站标识码 or ICP备案 is punctuated or has no number
     if len(s) <= 160 and not _SENTENCE_PUNCT.search(s) and len(_BAR_LABEL.findall(s)) >= 2:
         return True
     # Toolbars and footer link rows: nothing left once tool words and separators are removed.

@@ -73,6 +73,10 @@ NEG_AFTER = re.compile(
     r"|公告$"
 )
 
+# A bracketed note that the report carries its statistics tables ("（含统计表）", "(附统计报表)") describes the
+# report itself; it is removed before NEG_AFTER is applied, so 统计表/报表 only count when they are the document.
+ANNEX_NOTE = re.compile(r"\((?:含|附|附带|附件|及)[^()]{0,10}(?:统计表|报表|附表|表格|数据表)\)")
+
 # Disclosure regimes that are not government information disclosure: enterprise environmental
 # disclosure (环境信息公开) and school/university reports (学年, 校务公开, 高等学校信息公开).
 NOT_GOV = re.compile(r"环境信息公开|学年|校务公开|院务公开|学校信息公开|高校信息公开")
@@ -108,14 +112,15 @@ def classify_title(title: str) -> Kind:
 
     OTHER unless POS matches (so 政府工作报告, 法治政府建设年度报告, 政府网站年度工作报表, 政务公开工作要点,
     政府信息公开指南/目录, 预算/决算 are OTHER).  A POS title is RELATED when a NEG word occurs (NEG_ANY
-    anywhere, NEG_AFTER from the keyword on), otherwise REPORT.  Non-government regimes (NOT_GOV) are OTHER.
+    anywhere, NEG_AFTER from the keyword on, a "（含统计表）" note not counted), otherwise REPORT.
+    Non-government regimes (NOT_GOV) are OTHER.
     """
     t = _simplify(normalize_title(title))
     m = POS.search(t)
     if not m or NOT_GOV.search(t):
         return Kind.OTHER
     kw_start = min(m.start(), KW.search(t).start())  # type: ignore[union-attr]
-    if NEG_ANY.search(t) or NEG_AFTER.search(t, kw_start):
+    if NEG_ANY.search(t) or NEG_AFTER.search(ANNEX_NOTE.sub("", t), kw_start):
         return Kind.RELATED
     return Kind.REPORT
 

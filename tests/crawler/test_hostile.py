@@ -6,8 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
-from crawler.hostile import CHALLENGED, GONE, TRAPPED, inspect
+from crawler import settings as project_settings
+from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse, HostileSiteMiddleware, inspect
 from nianbao.demo import chrome
 from storage import Archive, PortalSpec
 from tests.conftest import run_cmd
@@ -56,9 +60,10 @@ def _report_page(title: str) -> bytes:
 
 
 def _trap(path: str) -> Answer:
-    """An endless pager: every list page links to one more."""
+    """An endless pager: every list page lists one new (non-report) entry and links to one more page.
+    (A pager whose pages bring nothing new is no trap any more: paging stops at the first such page.)"""
     n = int(path.rsplit("_", 1)[1].split(".")[0]) if "_" in path else 0
-    return Answer(body=_list_page([], f"index_{n + 1}.html"))
+    return Answer(body=_list_page([(f"202401/t20240101_{n}.html", f"工作简报第{n}期")], f"index_{n + 1}.html"))
 
 
 def hostile_sites() -> StaticSites:
@@ -147,3 +152,67 @@ def test_portals_challenged_in_consecutive_runs_are_paused(tmp_path: Path) -> No
     assert archive.portal_health("ruishu").challenged_runs == 4
     archive.set_portal_status("ruishu", "ok")
     assert archive.portal_health("ruishu").challenged_runs == 0 and archive.portal_health("ruishu").verified
+
+
+# --------------------------------------------------------------------------- per-host decisions (unit)
+
+PAGE = b"<html><body>" + "<p>政府信息公开工作年度报告正文。</p>".encode() * 400 + b"</body></html>"
+
+
+def _middleware() -> HostileSiteMiddleware:
+    crawler = get_crawler(Spider, {k: v for k, v in vars(project_settings).items() if k.isupper()})
+    return HostileSiteMiddleware.from_crawler(crawler)
+
+
+def _ask(mw: HostileSiteMiddleware, url: str, status: int, stage: str = "report") -> str:
+    """One request through the middleware: "refused", "challenged" or "ok" (a 500 is "ok" here: retryable)."""
+    request = Request(url, meta={"stage": stage})
+    try:
+        mw.process_request(request)
+    except HostileResponse:
+        return "refused"
+    body = chrome.challenge_412().body if status == 412 else PAGE
+    try:
+        mw.process_response(request, HtmlResponse(url, status=status, body=body, request=request))
+    except HostileResponse:
+        return "challenged"
+    return "ok"
+
+
+def test_some_challenged_paths_do_not_close_a_host_that_serves_pages() -> None:
+    """A WAF rule on a legacy path answers 412 twice; the retry of a transient 500, a later list page and the
+    remaining reports of the same host are still asked for (issue 10: one challenged page closed the host)."""
+    mw = _middleware()
+    host = "http://www.x.gov.cn"
+    assert _ask(mw, f"{host}/zwgk/zfxxgknb/", 200, "list") == "ok"
+    assert _ask(mw, f"{host}/xxgk/old/1.html", 412) == _ask(mw, f"{host}/xxgk/old/2.html", 412) == "challenged"
+    assert _ask(mw, f"{host}/zwgk/zfxxgknb/202401/t20240120_3.html", 500) == "ok"  # Scrapy retries it …
+    assert _ask(mw, f"{host}/zwgk/zfxxgknb/202401/t20240120_3.html", 200) == "ok"  # … and the retry goes out
+    assert _ask(mw, f"{host}/zwgk/zfxxgknb/index_1.html", 200, "list") == "ok"
+    assert mw.crawler.stats.get_value("nianbao/hostile/backed_off") is None
+
+
+def test_a_host_is_given_up_on_evidence_and_the_decision_recorded_once() -> None:
+    mw = _middleware()
+    gate = "http://gate.x.gov.cn"
+    assert _ask(mw, f"{gate}/robots.txt", 412, "robots") == _ask(mw, f"{gate}/nb/", 412, "list") == "challenged"
+    request = Request(f"{gate}/nb/index_1.html", meta={"stage": "list"})
+    with pytest.raises(HostileResponse) as refused:
+        mw.process_request(request)
+    assert refused.value.noteworthy and refused.value.status is None
+    assert "challenged the last 2 requests and served no page" in refused.value.verdict.detail
+    with pytest.raises(HostileResponse) as again:
+        mw.process_request(Request(f"{gate}/nb/202401/t20240120_1.html", meta={"stage": "report"}))
+    assert not again.value.noteworthy  # the evidence is on record once per host
+    stats = mw.crawler.stats
+    assert (stats.get_value("nianbao/hostile/backed_off"), stats.get_value("nianbao/hostile/given_up/list"),
+            stats.get_value("nianbao/hostile/given_up/report")) == (2, 1, 1)
+    # a host that served pages is given up only when challenges are most of its recent answers
+    mw = _middleware()
+    site = "http://turned.x.gov.cn"
+    assert _ask(mw, f"{site}/nb/", 200, "list") == "ok"
+    answers = [_ask(mw, f"{site}/nb/{i}.html", 412) for i in range(10)]
+    assert answers[:9] == ["challenged"] * 9 and answers[9] == "refused"
+    with pytest.raises(HostileResponse) as share:
+        mw.process_request(Request(f"{site}/nb/x.html", meta={"stage": "report"}))
+    assert "(90% of its last 10 answers)" in share.value.verdict.detail

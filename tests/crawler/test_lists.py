@@ -25,8 +25,11 @@ def test_trs_static_list_pingtan() -> None:
     page = proto.parse(r)
     assert proto.name == "trs_api"  # 动静结合: page 1 static, then POST (docs/reference/cms-patterns.md §2.1)
     assert len(page.links) == 10
+    # the fields public crawlers of Fujian sites send (cms-patterns.md §2.1); page 1 is this static page
     assert page.next_posts == (("https://www.pingtan.gov.cn/fjdzapp/search", (
-        ("channelid", "200210"), ("classsql", "chnlid=1813"), ("page", "2"), ("prepage", "10"))),)
+        ("channelid", "200210"), ("sortfield", "-docorderpri,-docreltime"), ("classsql", "chnlid=1813"),
+        ("classcol", "publishyear"), ("classnum", "100"), ("classsort", "0"), ("cache", "true"), ("page", "2"),
+        ("prepage", "10"))),)
     first = page.links[0]
     assert first.url == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202603/t20260313_105587.htm"
     assert first.title == "平潭综合实验区2025年度政府信息公开工作年度报告"
@@ -60,8 +63,9 @@ def test_hanweb_datastore_records_and_nextgroup() -> None:
     # truncated link text: the full title comes from title=
     assert all("..." not in link.title for link in page.links)
     assert "http://zwgk.dingxi.gov.cn/art/2021/11/4/art_12480_1461862.html" in {link.url for link in page.links}
+    # <nextgroup> is a fixed template (page=1 on every answer): the next group is this request's page + 1
     (nxt,) = page.next_urls
-    assert "dataproxy.jsp?page=1" in nxt and "columnid=12377" in nxt and "unitid=38486" in nxt
+    assert nxt == "http://zwgk.dingxi.gov.cn/module/web/jpage/dataproxy.jsp?page=2&columnid=12377"
 
 
 def test_create_page_html_script_pager() -> None:

@@ -47,12 +47,13 @@ def _handan(path: str) -> Answer:
 
 
 def _pingtan_search(query: str) -> Answer:
-    """``POST /fjdzapp/search`` page 2: its response format is not documented, so this answer is made
-    up in the shape crawler.lists.trs_api reads; it lists the real non-report 函 of the column."""
-    assert "classsql=chnlid%3D1813" in query and "page=2" in query
-    row = {"title": "关于2014年政府信息公开工作要点落实情况的函", "url": PINGTAN_COLUMN + LETTER,
-           "pubDate": "2014-12-10 10:00:00"}
-    body = {"data": {"total": 11, "page": 2, "prepage": 10, "rows": [row]}}
+    """``POST /fjdzapp/search`` page 2. No real answer was saved: this one has the shape public crawlers of
+    Fujian sites read (``data`` rows of doctitle/docpuburl/docreltime, ``pageCount``; cms-patterns.md §2.1),
+    and lists the real non-report 函 of the column."""
+    assert "classsql=chnlid%3D1813" in query and "page=2" in query and "sortfield=-docorderpri" in query
+    row = {"doctitle": "关于2014年政府信息公开工作要点落实情况的函", "docpuburl": PINGTAN_COLUMN + LETTER,
+           "docreltime": "2014-12-10 10:00:00"}
+    body = {"data": [row], "pageCount": 2}
     return Answer(body=json.dumps(body, ensure_ascii=False).encode(), content_type="application/json")
 
 
@@ -111,11 +112,13 @@ def test_crawl_real_columns_paging_and_report_or_not(sites: StaticSites, tmp_pat
     assert report.title == "平潭综合实验区2023年度政府信息公开工作年度报告"
     assert (report.report_year, report.published) == (2023, dt.date(2024, 3, 8))
     assert not any(LETTER in url for _, url in sites.requests)  # a non-report is never fetched
-    # Handan: countPage = 56 → the column page and index_1 … index_55, one 教育局 通知 (not a report)
-    assert c("handan", "list_pages") == 56 and stats["nianbao/list_protocol/xxgk"] == 56
+    # Handan: countPage = 56 names index_1 … index_55; the fixture has one page, served for all of them, so
+    # index_1 repeats the column page and paging stops there; one 教育局 通知 (not a report)
+    assert c("handan", "list_pages") == 2 and stats["nianbao/list_protocol/xxgk"] == 2
+    assert c("handan", "list_pages_stopped_repeat") == 1
     assert c("handan", "links/other") == 1 and c("handan", "links/report") == 0
-    # Dingxi: 45 <datastore> records, none a report; the nextgroup page adds nothing new
-    assert stats["nianbao/list_protocol/hanweb"] == 2
+    # Dingxi: 45 <datastore> records, none a report; page=2 (the same answer here) adds nothing new: stop
+    assert stats["nianbao/list_protocol/hanweb"] == 2 and c("dingxi", "list_pages_stopped_repeat") == 1
     assert c("dingxi", "links/other") + c("dingxi", "links/related") == 45
     health = archive.portal_healths()
     assert {n: h.status for n, h in health.items()} == {"pingtan": "ok", "handan": "ok", "dingxi": "ok"}

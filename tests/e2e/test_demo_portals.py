@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urljoin
@@ -178,26 +179,32 @@ def test_trs_lists_link_every_document(opener: urllib.request.OpenerDirector) ->
 
 
 def test_hanweb_datastore_and_dataproxy_link_every_document(opener: urllib.request.OpenerDirector) -> None:
+    """The real jcms shapes (cms-patterns.md §3): a fixed page=1 nextgroup template, a jpage parameter object,
+    POST groups by startrecord/endrecord and GET groups by page."""
     portal = portal_named("xinfu")
     page = text_of(portal, fetch(opener, portal.column_urls[0])[2])
-    assert '<div id="16888">' in page and "columnid:4512; unitid:'16888'" in page
+    assert '<div id="16888">' in page and "var param_16888 = {col:1,appid:1,webid:21,path:'/',columnid:4512" in page
     store = re.search(r'<script type="text/xml">(.*?)</script>', page, re.S).group(1)
     assert not re.search(r"<a [^>]*/art/", re.sub(r'<script type="text/xml">.*?</script>', "", page, flags=re.S))
-    found: set[str] = set()
-    pages = 0
-    while store:
-        records = re.findall(r'href="(/art/[^"]+)"', store)
-        assert 0 < len(records) <= 5
-        found |= set(records)
-        nextgroup = re.search(r'<nextgroup><!\[CDATA\[<a href="([^"]+)"', store)
-        if not nextgroup:
-            break
-        assert "%25E6" in nextgroup.group(1)  # webname is double URL-encoded
-        status, headers, body = fetch(opener, urljoin(portal.homepage, nextgroup.group(1)))
-        assert status == 200 and headers["Content-Type"].startswith("text/xml")
-        store, pages = body.decode("utf-8"), pages + 1
-    assert pages >= 3 and found == {d.paths[0] for d in portal.documents}
-    status, _, body = fetch(opener, f"{portal.homepage}module/web/jpage/dataproxy.jsp?page=1&columnid=1&unitid=1")
+    inline = re.findall(r'href="(/art/[^"]+)"', store)
+    template = re.search(r'<nextgroup><!\[CDATA\[<a href="([^"]+)"', store).group(1)
+    assert len(inline) == 6 and "page=1&" in template and "%25E6" in template  # webname double URL-encoded
+    proxy = f"{portal.homepage}module/web/jpage/dataproxy.jsp"
+    form = urllib.parse.urlencode({"col": 1, "appid": 1, "webid": 21, "path": "/", "columnid": 4512,
+                                   "sourceContentType": 1, "unitid": 16888, "webname": portal.display_name,
+                                   "permissiontype": 0}).encode()
+    posted, gotten = set(inline), set()
+    for start in (7, 13):
+        with opener.open(f"{proxy}?startrecord={start}&endrecord={start + 5}&perpage=2", data=form) as answer:
+            assert answer.headers["Content-Type"].startswith("text/xml")
+            body = answer.read().decode("utf-8")
+        assert "<totalrecord>16</totalrecord>" in body and "page=1&" in body  # the template never moves on
+        posted |= set(re.findall(r'href="(/art/[^"]+)"', body))
+    for number in range(1, 5):
+        body = fetch(opener, urljoin(portal.homepage, template.replace("page=1&", f"page={number}&")))[2].decode()
+        gotten |= set(re.findall(r'href="(/art/[^"]+)"', body))
+    assert posted == gotten == {d.paths[0] for d in portal.documents}
+    status, _, body = fetch(opener, f"{proxy}?page=1&columnid=1&unitid=1")
     assert status == 200 and b"<record>" not in body
 
 

@@ -60,7 +60,8 @@ class StaticSites:
                 answer = sites.answer(self.command, url)
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
+                if not any(name.lower() == "content-length" for name, _ in answer.headers):  # else: a cut-off body
+                    self.send_header("Content-Length", str(len(answer.body)))
                 for name, value in answer.headers:
                     self.send_header(name, value)
                 self.end_headers()
