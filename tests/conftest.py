@@ -3,9 +3,6 @@ the demo portals over real loopback HTTP, and a runner for the real `nianbao`/`s
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +13,8 @@ from sqlalchemy.engine import make_url
 
 from nianbao.demo import DemoServer, broken_portals, demo_portals
 from storage.session import dispose_engine
-
-ROOT = Path(__file__).resolve().parents[1]  # = tests.support.ROOT
-PG_URL = os.environ.get("NIANBAO_TEST_PG_URL")
+from tests.support import ROOT
+from tests.support.commands import PG_URL, run_cmd
 
 
 @pytest.fixture
@@ -70,12 +66,4 @@ def broken_demo() -> Iterator[DemoServer]:
     server.stop()
 
 
-def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT,
-            timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """Run a real command (``nianbao …`` via ``python -m nianbao.cli``, or ``scrapy …``)."""
-    if args[0] == "nianbao":
-        args = [sys.executable, "-m", "nianbao.cli", *args[1:]]
-    elif args[0] == "scrapy":
-        args = [sys.executable, "-m", "scrapy", *args[1:]]
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.run(args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+__all__ = ["PG_URL", "ROOT", "run_cmd"]  # fixtures above; helpers live in tests.support

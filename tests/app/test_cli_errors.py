@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from nianbao.cli import main
-from tests.conftest import PG_URL, run_cmd
+from tests.support.commands import PG_URL, run_cmd
 
 
 def free_port() -> int:

@@ -134,3 +134,14 @@ def test_every_nianbao_setting_is_declared_once_in_crawler_settings() -> None:
     assert not undeclared, f"NIANBAO_* settings used but not declared in crawler/settings.py: {undeclared}"
     assert not env_reads, f"NIANBAO_* environment read outside crawler/settings.py: {env_reads}"
     assert not call_site_defaults, f"defaults repeated at call sites (declare them in settings): {call_site_defaults}"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in ``tests/support``; a test module (or conftest) is never imported by another."""
+    bad = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.") and not module.startswith("tests.support"):
+                bad.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert not bad, "\n".join(bad)

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from alembic.script import ScriptDirectory
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 PUBLIC_PACKAGES = ["storage", "nianbao.demo", "crawler.lists"]
 

@@ -26,7 +26,8 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.scheduler import CrawlService, ScheduleError, default_trigger, load_config, parse_every, stored_jobs
 from storage import Archive, PortalSpec
-from tests.conftest import ROOT, run_cmd
+from tests.support import ROOT
+from tests.support.commands import run_cmd
 from tests.support.monitoring import register
 
 START = dt.datetime(2027, 6, 1, 0, 0, tzinfo=dt.UTC)

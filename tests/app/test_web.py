@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from nianbao.web import create_app
 from nianbao.web.app import PAGE_SIZE, diff_parts, marked_parts, term_parts
 from storage import Archive, ReportRecord
-from tests.storage.test_search import oracle
 from tests.support.sample_archive import SAMPLES, SECOND_URL, XSS_TITLE, XSS_URL, load
+from tests.support.search_oracle import oracle
 
 
 @pytest.fixture

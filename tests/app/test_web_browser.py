@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from storage import ReportRecord
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.support.sample_archive import XSS_TITLE, load
 
 CHROMIUM = "/usr/bin/chromium"

@@ -10,8 +10,8 @@ import pytest
 from crawler.discovery import column_source, same_site, scan
 from nianbao.demo import DemoServer, demo_portals, extra_portals, showcase_portals
 from storage import Archive, PortalSpec, ReportRecord, RunView
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY, URLS, assert_archive_matches_demo, fast
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY, URLS, assert_archive_matches_demo, fast
 
 
 @pytest.mark.parametrize(("text", "url", "source"), [

@@ -14,8 +14,8 @@ from crawler import settings as project_settings
 from crawler.hostile import CHALLENGED, GONE, TRAPPED, HostileResponse, HostileSiteMiddleware, inspect
 from nianbao.demo import chrome
 from storage import Archive, PortalSpec
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY
 from tests.support.sites import Answer, StaticSites
 
 COLUMN = "http://www.x.gov.cn/zwgk/zfxxgknb/"

@@ -16,7 +16,7 @@ from crawler.incremental import cache_dir
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import changed_portals
 from storage import Archive
-from tests.e2e.test_end_to_end import URLS
+from tests.support.crawls import URLS
 from tests.support.monitoring import crawl, register, statuses
 
 PORTALS = demo_portals()

@@ -18,9 +18,9 @@ from scrapy.http import TextResponse
 from crawler.lists import protocol_for
 from pipelines.text.classify import Kind, classify_title
 from storage import Archive, PortalSpec
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY
 from tests.support import CORPUS
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY
 from tests.support.sites import Answer, StaticSites
 
 REAL = CORPUS / "realpages"

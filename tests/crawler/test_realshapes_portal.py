@@ -15,8 +15,8 @@ import pytest
 
 from pipelines.text.chrome import is_chrome_line
 from storage import Archive, PortalSpec, ReportView, RunView
-from tests.conftest import run_cmd
 from tests.support import realshapes as q
+from tests.support.commands import run_cmd
 
 pytestmark = pytest.mark.e2e
 

@@ -19,7 +19,8 @@ import pytest
 
 from storage import Archive
 from storage.archive.reports import TRUNCATED
-from tests.conftest import ROOT, run_cmd
+from tests.support import ROOT
+from tests.support.commands import run_cmd
 from tests.support.faults import LONG_ORGAN, FaultSite, crawl, edited_paragraphs, register
 
 pytestmark = pytest.mark.e2e

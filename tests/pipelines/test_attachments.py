@@ -34,8 +34,8 @@ from pipelines.text.html.parse import parse
 from storage import Archive, ReportView
 from storage.archive.files import FileStore
 from storage.paths import beside_archive
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY, fast, register
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY, fast, register
 
 REPORTS = [d for p in demo_portals() for d in p.documents if d.kind == "report"]
 TABLED = next(d for d in REPORTS if (d.report_year or 0) >= 2021 and not d.seed)  # six headings + statistics tables

@@ -15,7 +15,7 @@ from pipelines.extract import extract
 from pipelines.text.documents import Status, extract_isolated
 from pipelines.text.documents.ocr import ocr_available
 from pipelines.text.fingerprint import fingerprint, tidy
-from tests.conftest import run_cmd
+from tests.support.commands import run_cmd
 from tests.support.metrics import ngram_f1
 from tests.support.realworld import REALWORLD, needs_realworld, real_files, reference
 

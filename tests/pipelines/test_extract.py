@@ -16,8 +16,8 @@ from pipelines.text.chrome import CHROME_MARKERS
 from pipelines.text.encoding import decode_html
 from pipelines.text.html.parse import MAX_HTML_CHARS, parse
 from pipelines.text.html.render import render, render_with
-from tests.conftest import run_cmd
 from tests.support import CORPUS
+from tests.support.commands import run_cmd
 from tests.support.corpus import CorpusPage, corpus
 from tests.support.metrics import ngram_f1
 

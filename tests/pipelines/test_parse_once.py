@@ -9,8 +9,8 @@ from crawler import settings
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.attachments import attachment_portals
 from storage import Archive
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY, fast, register
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY, fast, register
 from tests.support.parse_count import PARSES, REPORT_PAGES
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import insert
 
 from storage import Archive
 from storage.models import Report
-from tests.conftest import ROOT, run_cmd
-from tests.storage.test_search import oracle
+from tests.support import ROOT
+from tests.support.commands import run_cmd
 from tests.support.sample_archive import SAMPLES, SECOND_URL, load
+from tests.support.search_oracle import oracle
 
 FILTERS = ["--year", "2021", "--region", "抚顺"]  # the repost: seen on 大安 and on 站前街道
 REPOST = SAMPLES[6]

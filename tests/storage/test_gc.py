@@ -12,7 +12,7 @@ from nianbao.demo import DemoServer
 from nianbao.demo.attachments import attachment_portals
 from storage import Archive
 from storage.archive.files import FileStore
-from tests.conftest import run_cmd
+from tests.support.commands import run_cmd
 from tests.support.monitoring import crawl, register
 
 DAY = 86400

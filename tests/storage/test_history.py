@@ -13,9 +13,9 @@ import pytest
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import CORRECTION, ChangeSet, changed_portals
 from storage import Archive, ArchiveError, Outcome, PortalSpec
-from tests.conftest import run_cmd
-from tests.storage.test_storage import rec
+from tests.support.commands import run_cmd
 from tests.support.monitoring import crawl, register, statuses
+from tests.support.records import rec
 
 V1 = "一、总体情况\n本年度共主动公开政府信息120条。\n二、依申请公开情况\n共收到申请8件。"
 V2 = "一、总体情况\n本年度共主动公开政府信息125条。\n二、依申请公开情况\n共收到申请8件。"

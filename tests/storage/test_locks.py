@@ -16,7 +16,7 @@ from storage import Archive
 from storage.archive import PortalLocked
 from storage.models import PortalLock, utcnow
 from storage.session import write_session
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.support.monitoring import crawl, register
 
 TTL = dt.timedelta(minutes=10)

@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 import uuid
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,80 +16,9 @@ from sqlalchemy.engine import make_url
 from storage import ArchiveError, ReportRecord
 from storage.archive.query import Filters
 from storage.session import dispose_engine
-from tests.conftest import PG_URL, run_cmd
-from tests.support.sample_archive import PORTALS, SAMPLES, Sample, load
-
-REGIONS = {p.name: p for p in PORTALS}
-
-# (query, filters, sort): every filter, short/long/multi-term queries, ASCII case, LIKE wildcards
-CASES: list[tuple[str | None, dict[str, Any], str]] = [
-    ("依申请公开", {}, "newest"),
-    ("街道", {}, "newest"),  # 2 characters: below the trigram limit, scanned
-    ("公开 2017", {}, "oldest"),
-    ("依申请公开 街道", {}, "newest"),  # one term through FTS5, one scanned
-    ("政府信息公开工作年度报告", {}, "year"),
-    ("abc", {}, "id"),  # matches ABC and abc, as FTS5 and ILIKE do
-    ("100%", {}, "newest"),  # % is a literal, not a wildcard
-    ("0件", {}, "newest"),
-    ("依申请公开", {"region": "抚顺"}, "newest"),
-    ("年", {"region": "22"}, "newest"),  # region code prefix: both 吉林 portals
-    ("年", {"region": "2206"}, "newest"),
-    ("年", {"region": "210402001"}, "newest"),
-    (None, {"year": 2023}, "newest"),
-    (None, {"year": 2023, "level": "county"}, "id"),
-    ("年度报告", {"level": "street"}, "newest"),
-    ("年度报告", {"portal": "daan"}, "oldest"),
-    ("年度报告", {"organ": "大安市"}, "newest"),
-    (None, {"published_from": dt.date(2020, 1, 1), "published_to": dt.date(2022, 12, 31)}, "newest"),
-    ("信息公开", {"has_attachment": True}, "id"),
-    ("信息公开", {"has_attachment": False}, "id"),
-    ("慧阳街道", {"region": "抚顺"}, "newest"),  # nothing
-]
-
-
-def _seen_on(sample: Sample, filters: dict[str, Any]) -> bool:
-    """Some one portal of the sample satisfies every portal filter."""
-    for name in sample.portals:
-        portal = REGIONS[name]
-        region = filters.get("region")
-        if region and not ((portal.region_code or "").startswith(region) if region.isdigit()
-                           else region in (portal.region or "")):
-            continue
-        if filters.get("level") not in (None, portal.level) or filters.get("portal") not in (None, name):
-            continue
-        return True
-    return False
-
-
-def oracle(query: str | None, filters: dict[str, Any], sort: str) -> list[str]:
-    """The expected titles, in order, computed in Python."""
-    terms = (query or "").lower().split()
-    out = []
-    for s in SAMPLES:
-        haystacks = (s.title.lower(), s.body.lower())
-        if not all(any(t in h for h in haystacks) for t in terms):
-            continue
-        if filters.get("year") not in (None, s.year) or filters.get("organ", "") not in s.organ:
-            continue
-        if filters.get("published_from") and not (s.published and s.published >= filters["published_from"]):
-            continue
-        if filters.get("published_to") and not (s.published and s.published <= filters["published_to"]):
-            continue
-        if "has_attachment" in filters and s.attachment != filters["has_attachment"]:
-            continue
-        if any(k in filters for k in ("region", "level", "portal")) and not _seen_on(s, filters):
-            continue
-        out.append(s)
-    order = list(SAMPLES)  # ids are assigned in sample order
-    if sort == "id":
-        out.sort(key=order.index)
-    elif sort == "newest":
-        out.sort(key=lambda s: (s.published is None, -(s.published or dt.date.min).toordinal(), -order.index(s)))
-    elif sort == "oldest":
-        out.sort(key=lambda s: (s.published is None, (s.published or dt.date.min).toordinal(), order.index(s)))
-    else:
-        out.sort(key=lambda s: (s.year is None, -(s.year or 0), -order.index(s)))
-    return [s.title for s in out]
+from tests.support.commands import PG_URL, run_cmd
+from tests.support.sample_archive import SAMPLES, load
+from tests.support.search_oracle import CASES, oracle
 
 
 def test_answers_match_the_oracle(db_url: str) -> None:

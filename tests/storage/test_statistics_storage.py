@@ -12,8 +12,8 @@ from pipelines.statistics import StatisticsPipeline, reread_statistics, store_st
 from pipelines.text.fingerprint import fingerprint
 from pipelines.text.statistics import read_statistics
 from storage import Archive, PortalSpec, ReportRecord
-from tests.conftest import run_cmd
 from tests.support import CORPUS
+from tests.support.commands import run_cmd
 from tests.support.sites import Answer, StaticSites
 from tests.support.statistics import PINGTAN_GOLD, cell_diff, load_gold, pingtan_text
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -15,13 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from storage import Archive, ArchiveError, Outcome, PortalSpec, ReportRecord
+from storage import Archive, ArchiveError, Outcome, PortalSpec
 from storage.models import Base, CrawlRun, Report, Sighting
 from storage.session import write_session
-
-
-def rec(url: str, body: str, **kw: object) -> ReportRecord:
-    return ReportRecord(url=url, content_sha256=hashlib.sha256(body.encode()).hexdigest(), body=body, **kw)
+from tests.support.records import rec
 
 
 def test_outcomes_new_unchanged_duplicate_changed(db_url: str) -> None:

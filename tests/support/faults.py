@@ -32,7 +32,7 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.error import DNSLookupError
 
 from storage import Archive, PortalSpec
-from tests.conftest import run_cmd
+from tests.support.commands import run_cmd
 
 INTERNAL = "127.0.0.2"  # the "internal network": another loopback address
 MAX_SIZE = 2_000_000  # DOWNLOAD_MAXSIZE of the fault crawls; the huge page is larger

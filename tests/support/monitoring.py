@@ -7,8 +7,8 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from nianbao.demo import DemoPortal, DemoServer
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import NO_DELAY, register
+from tests.support.commands import run_cmd
+from tests.support.crawls import NO_DELAY, register
 
 __all__ = ["crawl", "register", "statuses"]
 

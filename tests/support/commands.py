@@ -1,0 +1,23 @@
+"""Running the real `nianbao` and `scrapy` commands, and the PostgreSQL server the tests may use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import ROOT
+
+PG_URL = os.environ.get("NIANBAO_TEST_PG_URL")
+
+
+def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT,
+            timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run a real command (``nianbao …`` via ``python -m nianbao.cli``, or ``scrapy …``)."""
+    if args[0] == "nianbao":
+        args = [sys.executable, "-m", "nianbao.cli", *args[1:]]
+    elif args[0] == "scrapy":
+        args = [sys.executable, "-m", "scrapy", *args[1:]]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    return subprocess.run(args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
