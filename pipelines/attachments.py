@@ -235,7 +235,7 @@ class AttachmentsPipeline:
             return
         result: DocumentText = await _in_thread(extract_isolated, data, name=name, mime=mime,
                                                max_bytes=self.max_bytes, timeout=self.timeout,
-                                               ocr_cache=self.store.root / "ocr")
+                                               ocr_cache=self.store.ocr_cache)
         sha = await _in_thread(self.store.put, data) if data else hashlib.sha256(data).hexdigest()
         count(self._stats, portal, f"attachments/{result.status}")
         if result.status not in (Status.OK, Status.NEEDS_OCR, Status.NEEDS_CONVERTER):

@@ -48,7 +48,7 @@ def reextract_archive(archive: Archive, store: FileStore, *, status: str | None 
                 counts["missing_bytes"] += 1
                 continue
             result = extract_isolated(data, name=att.file_name, mime=att.mime or "", timeout=timeout,
-                                      ocr_cache=store.root / "ocr")  # OCR'd pages of a scan cut short are kept
+                                      ocr_cache=store.ocr_cache)  # OCR'd pages of a scan cut short are kept
             counts[result.status.value] += 1
             record = AttachmentRecord(
                 url=att.url, file_name=att.file_name, format=result.format, size=att.size, sha256=att.sha256,

@@ -29,6 +29,11 @@ class FileStore:
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
+    @property
+    def ocr_cache(self) -> Path:
+        """OCR'd pages of a scan, ``ocr/<file sha>/<page>.json``: kept so a re-extraction resumes a cut-short scan."""
+        return self.root / "ocr"
+
     def put(self, data: bytes) -> str:
         """Store ``data`` (idempotent) and return its SHA-256."""
         sha = hashlib.sha256(data).hexdigest()
@@ -55,11 +60,16 @@ class FileStore:
             return None
 
     def entries(self) -> Iterator[tuple[str | None, Path]]:
-        """Every file under the root: ``(sha, path)`` for a stored file, ``(None, path)`` for anything else
-        (a temporary file a killed write left behind)."""
+        """Every file under the root: ``(sha, path)`` for a stored file or an OCR cache entry of one, ``(None, path)``
+        for anything else (a temporary file a killed write left behind)."""
         if not self.root.is_dir():
             return
         for path in self.root.rglob("*"):
-            if path.is_file():
-                stored = _SHA.fullmatch(path.name) is not None and path == self.path(path.name)
-                yield (path.name if stored else None), path
+            if not path.is_file():
+                continue
+            if path.is_relative_to(self.ocr_cache):  # belongs to the file it was read from
+                source = path.relative_to(self.ocr_cache).parts[0]
+                yield (source if _SHA.fullmatch(source) else None), path
+                continue
+            stored = _SHA.fullmatch(path.name) is not None and path == self.path(path.name)
+            yield (path.name if stored else None), path

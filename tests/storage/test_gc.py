@@ -35,6 +35,9 @@ def test_gc_keeps_referenced_files_and_deletes_the_rest(tmp_path: Path) -> None:
     assert referenced and all(store.get(sha) is not None for sha in referenced)
     for sha in referenced:  # old files are kept for as long as a report refers to them
         _age(store.path(sha), 400)
+    ocr_pages = [path for sha, path in store.entries() if path.is_relative_to(store.ocr_cache)]
+    for path in ocr_pages:  # a scan's OCR'd pages (when tesseract ran) live as long as the scan
+        _age(path, 400)
     orphan, young = store.put(b"%PDF-1.4 orphan"), store.put(b"%PDF-1.4 stored a moment ago")
     _age(store.path(orphan), 2)
     leftover = store.path(orphan).parent / ".tmp-killed"
@@ -50,7 +53,8 @@ def test_gc_keeps_referenced_files_and_deletes_the_rest(tmp_path: Path) -> None:
 
     dry = run_cmd(["nianbao", "gc", "--db", db])
     assert dry.returncode == 0, dry.stderr
-    assert f": {len(referenced) + 1} kept, 2 to delete" in dry.stdout.splitlines()[0]  # the young file is kept
+    kept = len(referenced) + len(ocr_pages) + 1  # the young file is kept
+    assert f": {kept} kept, 2 to delete" in dry.stdout.splitlines()[0]
     assert f": {len(fresh)} kept, 2 to delete" in dry.stdout.splitlines()[1]
     assert "dry run: nothing deleted" in dry.stdout
     assert store.path(orphan).exists() and leftover.exists() and expired.exists() and staging.exists()
