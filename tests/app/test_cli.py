@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 from rich.console import Console
 
 from nianbao.cli import COMMANDS, main
@@ -59,6 +60,7 @@ def test_every_listed_command_loads_under_its_name() -> None:
     assert main.get_command(ctx, "nope") is None
 
 
+@pytest.mark.e2e
 def test_search_runs_without_scrapy(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'archive.db'}"
     load(url)
@@ -73,6 +75,7 @@ def _frames(stderr: str) -> list[str]:
     return [line for line in text.splitlines() if re.match(r"\s*\d+/(\d+|\?) portals ", line)]
 
 
+@pytest.mark.e2e
 def test_crawl_shows_live_progress_on_a_terminal_only(demo: DemoServer, tmp_path: Path) -> None:
     """A real crawl of the three CMS demo portals with stderr taken for a terminal: portals done only go up, and
     the last frame shows the run's own counts; the re-crawl with stderr a pipe prints the summary and nothing else."""

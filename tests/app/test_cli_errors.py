@@ -66,6 +66,7 @@ def test_read_only_commands_never_create_an_archive(tmp_path: Path) -> None:
     assert result.exit_code == 0 and created.is_file()
 
 
+@pytest.mark.e2e
 def test_a_crawl_that_could_read_nothing_fails(sqlite_url: str) -> None:
     column = f"http://127.0.0.1:{free_port()}/zfxxgknb/"
     result = run_cmd(["nianbao", "crawl", "--url", column, "--db", sqlite_url, "-s", "RETRY_TIMES=0"])

@@ -100,6 +100,7 @@ def test_feed_is_valid_atom() -> None:
     assert ET.fromstring(feed_xml([])).find("a:entry", ns) is None
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("receiver", [(1, 503)], indirect=True)
 def test_crawl_announces_its_changes_by_webhook_and_feed(receiver: Receiver, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
@@ -122,6 +123,7 @@ def test_crawl_announces_its_changes_by_webhook_and_feed(receiver: Receiver, tmp
     assert all(url in text for _, url in events) and not (tmp_path / "archive.atom").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("receiver", [(10_000, 503)], indirect=True)
 def test_undelivered_notifications_wait_in_the_archive_for_the_next_run(receiver: Receiver, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"

@@ -234,6 +234,7 @@ def test_shutdown_leaves_every_run_that_did_not_happen_due_and_restart_runs_them
         "changbai": START + dt.timedelta(hours=3)}
 
 
+@pytest.mark.e2e
 def test_list_is_read_only(tmp_path: Path) -> None:
     """`schedule --list` shows an overdue run as due and leaves it so; it never creates a job store."""
     db = f"sqlite:///{tmp_path / 'archive.db'}"
@@ -284,6 +285,7 @@ def test_default_plan_is_daily_in_reporting_season_weekly_otherwise() -> None:
     assert other.time() != season[0].time()  # portals spread over the day
 
 
+@pytest.mark.e2e
 def test_bad_schedules_get_clear_errors(tmp_path: Path) -> None:
     for text in ("1s", "2 fortnights", "0.01h"):
         with pytest.raises(ScheduleError):
@@ -302,6 +304,7 @@ def test_bad_schedules_get_clear_errors(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml")
 
 
+@pytest.mark.e2e
 def test_sigterm_stops_a_running_crawl_cleanly_and_records_it_interrupted(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
     daan = demo_portals()[0]

@@ -22,6 +22,8 @@ from storage import ReportRecord
 from tests.support import ROOT
 from tests.support.sample_archive import XSS_TITLE, load
 
+pytestmark = pytest.mark.e2e  # a real browser against a real server: `pytest -m "not e2e"` skips it
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

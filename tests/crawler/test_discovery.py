@@ -54,6 +54,7 @@ def test_scan_demo_homepage_finds_column_and_hubs(demo: DemoServer) -> None:
     assert f"http://{daan.host}/zwgk/zfxxgkzn/" in found.hubs
 
 
+@pytest.mark.e2e
 def test_discover_command_records_columns_and_sub_columns(demo: DemoServer, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'discover.db'}"
     daan = demo_portals()[0]
@@ -73,6 +74,7 @@ def test_discover_command_records_columns_and_sub_columns(demo: DemoServer, tmp_
     assert run_cmd(["nianbao", "portals", "discover", "not a url", "--db", db]).returncode == 2
 
 
+@pytest.mark.e2e
 def test_homepages_only_archive_exactly_what_configured_columns_do(demo: DemoServer, tmp_path: Path) -> None:
     """The issue's measure: given only homepages, the demo crawl archives exactly the same reports."""
     db = f"sqlite:///{tmp_path / 'homepages.db'}"
@@ -96,6 +98,7 @@ def test_homepages_only_archive_exactly_what_configured_columns_do(demo: DemoSer
     assert second.stats["nianbao/reports/unchanged"] == len(URLS)
 
 
+@pytest.mark.e2e
 def test_demo_extras_homepage_only_trs_api_and_challenged(tmp_path: Path) -> None:
     """`nianbao demo`: 洮南 found from its homepage and paged through the TRS search API
     (POST), its deleted report recorded as gone; 通榆's 412 reported, not a failed run."""
@@ -140,6 +143,7 @@ def test_portal_health_discovery_and_known_urls_on_both_backends(db_url: str) ->
     assert archive.known_urls(["http://a/1", "http://a/2"]) == {"http://a/1"}
 
 
+@pytest.mark.e2e
 def test_monitoring_stops_paging_at_a_list_page_with_nothing_unseen(demo: DemoServer, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'stop.db'}"
     daan = demo_portals()[0]

@@ -84,6 +84,7 @@ def hostile_sites() -> StaticSites:
     })
 
 
+@pytest.mark.e2e
 def test_hostile_portals_are_recorded_not_parsed_and_backed_off(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'hostile.db'}"
     archive = Archive(db)
@@ -115,6 +116,7 @@ def test_hostile_portals_are_recorded_not_parsed_and_backed_off(tmp_path: Path) 
     assert "challenged?" in listed.stdout and "trapped" in listed.stdout
 
 
+@pytest.mark.e2e
 def test_a_host_is_left_alone_after_repeated_challenges(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'backoff.db'}"
     archive = Archive(db)
@@ -133,6 +135,7 @@ def test_a_host_is_left_alone_after_repeated_challenges(tmp_path: Path) -> None:
     assert stats["nianbao/hostile/backed_off"] == 4
 
 
+@pytest.mark.e2e
 def test_portals_challenged_in_consecutive_runs_are_paused(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'paused.db'}"
     archive = Archive(db)

@@ -72,6 +72,7 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, DemoS
         yield db, s, marks
 
 
+@pytest.mark.e2e
 def test_second_crawl_revalidates_lists_and_downloads_no_archived_report(twice) -> None:
     db, server, marks = twice
     first = statuses(server.requests[marks[0]:marks[1]], PORTALS)
@@ -85,6 +86,7 @@ def test_second_crawl_revalidates_lists_and_downloads_no_archived_report(twice) 
     assert run.stats["nianbao/incremental/list_not_modified"] == sum(second["list"].values())
 
 
+@pytest.mark.e2e
 def test_due_recheck_costs_a_304_and_keeps_the_archive(twice) -> None:
     db, server, marks = twice
     third = statuses(server.requests[marks[2]:marks[3]], PORTALS)
@@ -99,6 +101,7 @@ def test_due_recheck_costs_a_304_and_keeps_the_archive(twice) -> None:
     assert recheck.replace(tzinfo=None) >= run.started_at.replace(tzinfo=None)  # the recheck moved last_seen
 
 
+@pytest.mark.e2e
 def test_http_cache_lives_beside_the_archive(twice, tmp_path: Path) -> None:
     db, _, _ = twice
     archive_file = Path(db.removeprefix("sqlite:///"))

@@ -81,6 +81,7 @@ def proxied(sites: StaticSites, db: str) -> dict[str, str]:
     return {"http_proxy": sites.url, "HTTP_PROXY": sites.url, "no_proxy": "", "NO_PROXY": "", "NIANBAO_DB": db}
 
 
+@pytest.mark.e2e
 def test_discover_handan_column_from_its_guide_page(sites: StaticSites, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'handan.db'}"
     guide = f"http://{HANDAN}/zfxxgkzn/"
@@ -92,6 +93,7 @@ def test_discover_handan_column_from_its_guide_page(sites: StaticSites, tmp_path
     assert Archive(db).portal_health("handan").discovered_urls == (f"http://{HANDAN}/zfxxgknb/",)
 
 
+@pytest.mark.e2e
 def test_crawl_real_columns_paging_and_report_or_not(sites: StaticSites, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'real.db'}"
     archive = Archive(db)

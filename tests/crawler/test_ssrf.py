@@ -36,6 +36,7 @@ def test_literal_addresses_in_every_spelling(host: str, address: str | None) -> 
     assert literal_address(host) == (ipaddress.ip_address(address) if address else None)
 
 
+@pytest.mark.e2e
 def test_links_redirects_and_attachments_into_the_internal_network_are_refused(sqlite_url: str) -> None:
     with FaultSite() as site:
         archive = register(sqlite_url, site, "ssrf")
@@ -56,6 +57,7 @@ def test_links_redirects_and_attachments_into_the_internal_network_are_refused(s
         assert run.stats["nianbao/portal/ssrf/ssrf/refused"] >= 2
 
 
+@pytest.mark.e2e
 def test_a_portal_registered_on_an_internal_host_is_crawled(sqlite_url: str) -> None:
     """Crawling one's own intranet server: registering it is the permission, for that host only."""
     with FaultSite() as site:

@@ -15,6 +15,8 @@ import pytest
 import nianbao.demo as demo
 from nianbao.demo import DemoPortal, DemoServer, broken_portals, demo_portals
 
+pytestmark = pytest.mark.e2e  # slow end-to-end crawls: `pytest -m "not e2e"` skips them
+
 CHROME_STRINGS = ("当前位置", "点击数", "打印本页", "关闭窗口", "上一篇", "下一篇", "主办单位", "网站标识码",
                   "ICP备", "技术支持", "发布日期", "浏览", "今天是", "登录", "前言")
 SIX_HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",

@@ -30,6 +30,8 @@ from tests.support.crawls import (
     register,
 )
 
+pytestmark = pytest.mark.e2e  # slow end-to-end crawls: `pytest -m "not e2e"` skips them
+
 
 @pytest.fixture(scope="module")
 def demo_twice(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[subprocess.CompletedProcess[str]]]:

@@ -81,6 +81,7 @@ def _bomb() -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.e2e
 def test_bad_files_get_a_clear_status() -> None:
     good = pdf_bytes(SEED.blocks)
     cases = {
@@ -111,6 +112,7 @@ def test_encrypted_pdf_is_recorded_as_encrypted() -> None:
     assert result.status is Status.ENCRYPTED and "password" in result.detail
 
 
+@pytest.mark.e2e
 def test_isolated_extraction_is_capped_in_time_and_memory() -> None:
     ok = extract_isolated(pdf_bytes(SEED.blocks), name="r.pdf")
     assert ok.status is Status.OK and hash_form(ok.text) == hash_form(SEED.body)
@@ -220,6 +222,7 @@ def _report(archive: Archive, title: str) -> ReportView:
     return next(r for r in archive.iter_reports() if r.title == title)
 
 
+@pytest.mark.e2e
 def test_crawl_stores_reports_published_as_files(crawled: tuple[str, Path]) -> None:
     db, files = crawled
     archive = Archive(db)
@@ -238,6 +241,7 @@ def test_crawl_stores_reports_published_as_files(crawled: tuple[str, Path]) -> N
     assert archive.attachments(_report(archive, BY_MODE[DOCX_ONLY].title).id)[0].extractor == "python-docx"
 
 
+@pytest.mark.e2e
 def test_html_and_pdf_of_the_same_text_are_one_report_with_both_sources(crawled: tuple[str, Path]) -> None:
     archive = Archive(Archive(crawled[0]).url)
     doc = BY_MODE[HTML_AND_PDF]
@@ -248,6 +252,7 @@ def test_html_and_pdf_of_the_same_text_are_one_report_with_both_sources(crawled:
     assert att.content_sha256 == report.content_sha256 == text_hash(doc.body)
 
 
+@pytest.mark.e2e
 def test_scan_served_as_html_is_kept_as_needs_ocr(crawled: tuple[str, Path]) -> None:
     archive = Archive(crawled[0])
     report = _report(archive, BY_MODE[SCAN].title)
@@ -256,6 +261,7 @@ def test_scan_served_as_html_is_kept_as_needs_ocr(crawled: tuple[str, Path]) -> 
     assert report.body == "" and report.content_sha256 == att.sha256 and report.meta["text_from"] == "needs_ocr"
 
 
+@pytest.mark.e2e
 def test_image_only_page_keeps_its_images_as_needs_ocr(crawled: tuple[str, Path]) -> None:
     archive = Archive(crawled[0])
     report = _report(archive, BY_MODE[IMAGES].title)
@@ -264,6 +270,7 @@ def test_image_only_page_keeps_its_images_as_needs_ocr(crawled: tuple[str, Path]
     assert all(a.file_name.startswith("W0") for a in images) and report.content_sha256 == images[0].sha256
 
 
+@pytest.mark.e2e
 def test_bad_attachments_are_recorded_and_the_page_kept(crawled: tuple[str, Path]) -> None:
     archive = Archive(crawled[0])
     report = _report(archive, BY_MODE[BAD_FILES].title)
@@ -276,6 +283,7 @@ def test_bad_attachments_are_recorded_and_the_page_kept(crawled: tuple[str, Path
     assert run.finish_reason == "finished" and run.stats["nianbao/reports/new"] == len(PORTAL.documents)
 
 
+@pytest.mark.e2e
 def test_reextract_reads_kept_bytes_again(crawled: tuple[str, Path]) -> None:
     db, _ = crawled
     done = run_cmd(["nianbao", "reextract", "--db", db])
@@ -324,6 +332,7 @@ def test_attachments_are_recorded_with_the_report_idempotently(db_url: str) -> N
     assert archive.attachments(report.id, status="needs_ocr") == [] and archive.attachments(report.id + 1) == []
 
 
+@pytest.mark.e2e
 def test_files_over_the_size_cap_are_recorded_and_the_crawl_goes_on(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'capped.db'}"
     register(db, [PORTAL])

@@ -115,6 +115,7 @@ def test_a_scan_with_a_text_footer_is_image_only(monkeypatch: pytest.MonkeyPatch
     assert "scanned page(s) 1, 2" in result.detail
 
 
+@pytest.mark.e2e
 @needs_ocr
 def test_scans_are_ocred_one_page_per_child_and_resumed_from_the_cache(tmp_path: Path) -> None:
     data = scan_pdf([["政府信息公开工作年度报告"], ["一、总体情况"]], footer_text=FOOTER)
@@ -142,6 +143,7 @@ def _marked(mark: str) -> list[tuple[int, str, str]]:
     return found
 
 
+@pytest.mark.e2e
 def test_an_ocr_child_out_of_time_is_killed_with_its_tesseract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A tesseract that never finishes (a stand-in on PATH that sleeps) dies with the capped child, orphan-free."""
     mark = f"ocr-timeout-{uuid.uuid4()}"

@@ -19,7 +19,7 @@ from tests.support.commands import run_cmd
 from tests.support.metrics import ngram_f1
 from tests.support.realworld import REALWORLD, needs_realworld, real_files, reference
 
-pytestmark = needs_realworld
+pytestmark = [needs_realworld, pytest.mark.e2e]  # real files read in capped child processes
 FLOOR = 0.95
 PDFS = real_files("pdf_")
 HUAIAN = "pdf_js_huaian_city_2024_zfxxgk_annual_report_wps"

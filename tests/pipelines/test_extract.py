@@ -373,6 +373,7 @@ def test_navigation_only_page_has_no_body() -> None:
     assert got.no_body and got.text == "" and got.container is None
 
 
+@pytest.mark.e2e
 def test_five_megabyte_page_completes() -> None:
     para = "<p>" + "本机关持续推进政府信息公开工作，全年主动公开政府信息若干条。" * 4 + "</p>"
     nav = "<div class='nav'>" + "".join(f"<a href='/{i}'>导航{i}</a>" for i in range(20)) + "</div>"
@@ -395,6 +396,7 @@ def test_bytes_input_is_decoded() -> None:
 # ---------------------------------------------------------------- nianbao extract
 
 
+@pytest.mark.e2e
 def test_cli_extract_file_json_matches_the_pipeline_fields() -> None:
     path = REAL / f"{PINGTAN_2023}.html"
     result = run_cmd(["nianbao", "extract", str(path), "--url", PINGTAN_URL, "--json"])
@@ -412,6 +414,7 @@ def test_cli_extract_file_json_matches_the_pipeline_fields() -> None:
     assert plain.returncode == 0 and "龚䶮、金𠮷" in plain.stdout.split("\n")[1]
 
 
+@pytest.mark.e2e
 def test_cli_extract_url_through_the_demo_proxy(demo: DemoServer) -> None:
     portal = next(p for p in demo.portals.values() if p.cms == "xxgk")  # served as GBK
     doc = next(d for d in portal.documents if d.kind == "report")
@@ -425,6 +428,7 @@ def test_cli_extract_url_through_the_demo_proxy(demo: DemoServer) -> None:
     assert got["meta"]["is_aggregate"] is False  # a 乡镇/街道 report, not the county's own
 
 
+@pytest.mark.e2e
 def test_cli_extract_no_body_and_bad_paths(tmp_path: Path) -> None:
     listing = run_cmd(["nianbao", "extract", str(REAL / "fj_pingtan_zfxxgknb_list_index_trs_dongjing.html")])
     assert listing.returncode == 1 and listing.stdout == "" and "no body found" in listing.stderr
@@ -438,6 +442,7 @@ def test_cli_extract_no_body_and_bad_paths(tmp_path: Path) -> None:
     assert unproxied.returncode != 0 and "NIANBAO_DEMO_PROXY" in unproxied.stderr
 
 
+@pytest.mark.e2e
 def test_oversized_page_is_cut_not_exhausting_memory() -> None:
     """Past MAX_HTML_CHARS the page is treated as truncated: the body that arrived first is kept."""
     para = "<p>" + "本机关持续推进政府信息公开工作，全年主动公开政府信息若干条。" * 4 + "</p>"

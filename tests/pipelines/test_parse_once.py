@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from crawler import settings
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.attachments import attachment_portals
@@ -14,6 +16,7 @@ from tests.support.crawls import NO_DELAY, fast, register
 from tests.support.parse_count import PARSES, REPORT_PAGES
 
 
+@pytest.mark.e2e
 def test_a_crawl_parses_each_report_page_once(tmp_path: Path) -> None:
     portals = [*demo_portals(), attachment_portals()[0]]
     db = f"sqlite:///{tmp_path / 'archive.db'}"

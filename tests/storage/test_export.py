@@ -25,6 +25,7 @@ FILTERS = ["--year", "2021", "--region", "抚顺"]  # the repost: seen on 大安
 REPOST = SAMPLES[6]
 
 
+@pytest.mark.e2e
 def test_jsonl_export_with_filters(db_url: str, tmp_path: Path) -> None:
     load(db_url)
     out = tmp_path / "out.jsonl"
@@ -48,6 +49,7 @@ def test_every_report_in_archive_order(db_url: str) -> None:
     assert "body" not in next(iter(archive.export(with_body=False)))
 
 
+@pytest.mark.e2e
 def test_csv_export_opens_as_a_spreadsheet(sqlite_url: str, tmp_path: Path) -> None:
     load(sqlite_url)
     out = tmp_path / "xinfu.csv"
@@ -63,6 +65,7 @@ def test_csv_export_opens_as_a_spreadsheet(sqlite_url: str, tmp_path: Path) -> N
     assert repost["urls"] == f"{REPOST.url} {SECOND_URL}" and json.loads(repost["meta"]) == {}
 
 
+@pytest.mark.e2e
 def test_parquet_export(sqlite_url: str, tmp_path: Path) -> None:
     load(sqlite_url)
     out = tmp_path / "all.parquet"
@@ -75,6 +78,7 @@ def test_parquet_export(sqlite_url: str, tmp_path: Path) -> None:
     assert repost["body"] == REPOST.body
 
 
+@pytest.mark.e2e
 def test_parquet_without_pyarrow_is_a_clear_error(sqlite_url: str, tmp_path: Path) -> None:
     """Without the optional extra: a one-line reason, a non-zero exit, and no output file at all."""
     load(sqlite_url)
@@ -86,6 +90,7 @@ def test_parquet_without_pyarrow_is_a_clear_error(sqlite_url: str, tmp_path: Pat
     assert not out.exists() and not (tmp_path / "all.parquet.part").exists()
 
 
+@pytest.mark.e2e
 def test_bad_filter_leaves_no_file(sqlite_url: str, tmp_path: Path) -> None:
     Archive(sqlite_url)  # export only reads: the archive must exist
     out = tmp_path / "x.jsonl"
@@ -94,6 +99,7 @@ def test_bad_filter_leaves_no_file(sqlite_url: str, tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.e2e
 def test_export_streams_in_flat_memory(db_url: str) -> None:
     """2,000 reports of 10,000 characters (40 MB as Python text) export with < 8 MB of Python memory:
     nothing holds more than one batch."""
@@ -117,6 +123,7 @@ def test_export_streams_in_flat_memory(db_url: str) -> None:
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_export_to_stdout(sqlite_url: str, fmt: str) -> None:
     load(sqlite_url)

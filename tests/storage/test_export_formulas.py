@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from storage import Archive, ReportRecord
 from tests.support.commands import run_cmd
@@ -34,6 +35,7 @@ def export(db: str, fmt: str, out: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.e2e
 def test_csv_cells_that_start_a_formula_are_quoted_and_other_formats_keep_them_raw(
         sqlite_url: str, tmp_path: Path) -> None:
     hostile_archive(sqlite_url)
@@ -56,6 +58,7 @@ def test_csv_cells_that_start_a_formula_are_quoted_and_other_formats_keep_them_r
     assert {r["title"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()} == {*HOSTILE, SAFE_TITLE}
 
 
+@pytest.mark.e2e
 def test_search_as_csv_is_neutralised_too(sqlite_url: str) -> None:
     hostile_archive(sqlite_url)
     result = run_cmd(["nianbao", "search", "年度报告", "--format", "csv", "--db", sqlite_url])

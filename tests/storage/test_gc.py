@@ -8,6 +8,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from nianbao.demo import DemoServer
 from nianbao.demo.attachments import attachment_portals
 from storage import Archive
@@ -23,6 +25,7 @@ def _age(path: Path, days: float) -> None:
     os.utime(path, (then, then))
 
 
+@pytest.mark.e2e
 def test_gc_keeps_referenced_files_and_deletes_the_rest(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'archive.db'}"
     portal = attachment_portals()[0]

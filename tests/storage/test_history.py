@@ -109,6 +109,7 @@ def changing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Ch
         yield db, later, server.requests[mark:]
 
 
+@pytest.mark.e2e
 def test_crawl_after_changes_records_new_changed_and_withdrawn(changing) -> None:
     db, later, _ = changing
     archive = Archive(db)
@@ -125,6 +126,7 @@ def test_crawl_after_changes_records_new_changed_and_withdrawn(changing) -> None
     assert archive.count_reports() == first.stats["nianbao/reports/new"] + 2  # the new report and the edit
 
 
+@pytest.mark.e2e
 def test_show_versions_and_diff_commands(changing) -> None:
     db, later, _ = changing
     archive = Archive(db)
@@ -144,6 +146,7 @@ def test_show_versions_and_diff_commands(changing) -> None:
     assert "WITHDRAWN" in shown.stdout and "(HTTP 404)" in shown.stdout
 
 
+@pytest.mark.e2e
 def test_health_flags_a_portal_that_suddenly_yields_nothing(changing) -> None:
     db, _, third = changing
     runs = run_cmd(["nianbao", "runs", "--db", db])
@@ -161,6 +164,7 @@ def test_health_flags_a_portal_that_suddenly_yields_nothing(changing) -> None:
     assert Archive(db).list_runs()[0].stats.get("nianbao/portal/daan/reports/withdrawn", 0) == 0
 
 
+@pytest.mark.e2e
 def test_feed_written_beside_the_archive(changing) -> None:
     db, later, _ = changing
     feed = (db.removeprefix("sqlite:///").removesuffix(".db") + ".atom")

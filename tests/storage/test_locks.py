@@ -41,6 +41,7 @@ def test_one_holder_at_a_time(db_url: str) -> None:
     archive.unlock_portal(other)
 
 
+@pytest.mark.e2e
 def test_a_killed_holder_frees_the_lock(db_url: str) -> None:
     holder = subprocess.Popen([sys.executable, "-c", HOLD, db_url, "daan"], cwd=ROOT, stdout=subprocess.PIPE,
                               text=True)
@@ -73,6 +74,7 @@ def test_sqlite_lock_of_another_host_holds_until_its_heartbeat_is_stale(sqlite_u
     archive.lock_portal("daan", TTL)
 
 
+@pytest.mark.e2e
 def test_crawl_skips_a_portal_another_process_is_crawling(db_url: str) -> None:
     daan = demo_portals()[0]
     register(db_url, [daan])

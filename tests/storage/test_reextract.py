@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nianbao.cli.reextract import reextract_archive
 from nianbao.demo import demo_portals
 from nianbao.demo.attachments import pdf_bytes, scan_pdf_bytes
@@ -16,6 +18,7 @@ from storage.archive.files import FileStore
 SEEDS = [d for p in demo_portals() for d in p.documents if d.kind == "report" and d.seed]
 
 
+@pytest.mark.e2e
 def test_reextract_composes_all_files_into_a_new_version(db_url: str, tmp_path: Path) -> None:
     archive = Archive(db_url)
     store = FileStore(tmp_path / "files")

@@ -31,6 +31,7 @@ def test_answers_match_the_oracle(db_url: str) -> None:
         assert archive.query.count(query, Filters.of(**filters)) == len(expected), (query, filters)
 
 
+@pytest.mark.e2e
 def test_sqlite_and_postgresql_give_the_same_answers(sqlite_url: str, pg_url: str) -> None:
     """The same reports on both backends: same ids, in the same order, on every page, with facets."""
     lite, _ = load(sqlite_url)
@@ -87,6 +88,7 @@ def test_has_attachment_needs_the_attachment_table(sqlite_url: str) -> None:
         archive.search("年度报告", has_attachment=True)
 
 
+@pytest.mark.e2e
 def test_search_command(sqlite_url: str) -> None:
     load(sqlite_url)
     env = {"NIANBAO_DB": sqlite_url}
@@ -107,6 +109,7 @@ def test_search_command(sqlite_url: str) -> None:
     assert bad.returncode != 0 and "published-from" in bad.stderr
 
 
+@pytest.mark.e2e
 def test_non_utf8_postgresql_is_reported() -> None:
     """pg_trgm cannot index Chinese under LC_CTYPE C: searches still answer, and the user is told why they scan."""
     if not PG_URL:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ReportItem
@@ -56,6 +57,7 @@ def test_store_read_back_filter_and_replace(db_url: str) -> None:
     assert archive.statistics(second.report_id) is None
 
 
+@pytest.mark.e2e
 def test_crawl_stores_the_real_pages_statistics(tmp_path: Path) -> None:
     """A real Scrapy crawl of the real Pingtan page (served at its URL over loopback) fills the table."""
     body = (CORPUS / "realpages" / "fj_pingtan_zfxxgknb_2023_annual_report_detail_trs.html").read_bytes()
@@ -76,6 +78,7 @@ def test_crawl_stores_the_real_pages_statistics(tmp_path: Path) -> None:
     assert archive.list_runs()[0].stats["nianbao/statistics/read"] == 1
 
 
+@pytest.mark.e2e
 def test_reextract_fills_statistics_of_reports_stored_without(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 're.db'}"
     archive = Archive(db)

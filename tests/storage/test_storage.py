@@ -58,6 +58,7 @@ def _record_many(db_url: str, worker: int) -> list[str]:
     return [a.record(rec(f"http://p{worker % 2}/{i}", f"报告正文{i}")).value for i in range(30)]
 
 
+@pytest.mark.e2e
 def test_concurrent_writers_never_duplicate(db_url: str) -> None:
     Archive(db_url)  # create the schema once; concurrent first opens are tested separately
     ctx = multiprocessing.get_context("spawn")
@@ -76,6 +77,7 @@ def _open(db_url: str) -> int:
     return Archive(db_url).count_reports()
 
 
+@pytest.mark.e2e
 def test_concurrent_first_open_migrates_once(db_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:
