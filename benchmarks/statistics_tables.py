@@ -7,7 +7,7 @@ exactly (a blank cell must come out ``None``) / gold cells.  The Huaian PDF is r
 layout text (the stand-in until nianbao's PDF reader gives table rows) and from nianbao's own PDF reader.
 
 Usage (from the repository root):
-    python benchmarks/statistics.py
+    python benchmarks/statistics_tables.py
 """
 
 from __future__ import annotations
