@@ -110,3 +110,11 @@ NIANBAO_ATTACHMENT_MAXSIZE = DOWNLOAD_MAXSIZE
 NIANBAO_ATTACHMENTS_PER_PAGE = 10
 NIANBAO_ATTACHMENT_TIMEOUT = 60.0
 NIANBAO_FILES_DIR = os.environ.get("NIANBAO_FILES", "")
+# Compliance (nianbao compliance, /compliance; docs/compliance.md): publication deadlines as MM-DD of the year after
+# the report year. Regulations (2019) Art. 49: departments 31 January, local governments 31 March; 街道/乡镇
+# deadlines are set by their county. Report years before NIANBAO_DEADLINE_SINCE (2007 Regulations Art. 31) had
+# 31 March for every organ, i.e. the government deadline.
+NIANBAO_DEADLINE_DEPARTMENT = "01-31"
+NIANBAO_DEADLINE_GOVERNMENT = "03-31"
+NIANBAO_DEADLINE_SUBCOUNTY = "03-31"
+NIANBAO_DEADLINE_SINCE = 2019

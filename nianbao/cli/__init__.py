@@ -31,6 +31,7 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "reextract": ("nianbao.cli.reextract:reextract", "Read archived attachments again from their kept bytes."),
     "stats": ("nianbao.cli.stats:stats", "Print a report's statistics tables and the identities they fail."),
     "gc": ("nianbao.cli.gc:gc", "Free unreferenced files and expired cache entries (dry run unless --delete)."),
+    "compliance": ("nianbao.cli.compliance:compliance", "Organs × years: report found, on time, standard tables."),
 }
 
 

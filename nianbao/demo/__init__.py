@@ -8,6 +8,7 @@ benchmark can check crawl results without the internet.
 
 from nianbao.demo.attachments import attachment_portals
 from nianbao.demo.cli import main
+from nianbao.demo.compliance import compliance_portals
 from nianbao.demo.content import (
     DEMO_DOMAIN,
     FAULT_CHALLENGE_412,
@@ -40,6 +41,7 @@ __all__ = [
     "DemoServer",
     "attachment_portals",
     "broken_portals",
+    "compliance_portals",
     "demo_portals",
     "extra_portals",
     "main",

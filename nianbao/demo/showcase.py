@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from nianbao.demo.attachments import attachment_portals, broken_attachment_urls
+from nianbao.demo.compliance import compliance_portals
 from nianbao.demo.content import FAULT_CHALLENGE_412, DemoPortal, demo_portals, extra_portals
 
 
 def showcase_portals(copies: int = 1) -> list[DemoPortal]:
     """The three CMS portals (cloned ``copies`` times), 洮南 (homepage only, TRS list API, one deleted
-    report), 通榆 (behind a 瑞数 412 challenge) and 闽侯 (reports published as PDF/DOCX/scans)."""
-    return demo_portals(copies) + extra_portals() + attachment_portals()
+    report), 通榆 (behind a 瑞数 412 challenge), 闽侯 (reports published as PDF/DOCX/scans), and 靖宇/抚松
+    (late, missing, table-less and misadded reports for the compliance view)."""
+    return demo_portals(copies) + extra_portals() + attachment_portals() + compliance_portals()
 
 
 @dataclass(frozen=True, slots=True)

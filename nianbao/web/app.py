@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from nianbao.web.compliance import compliance_router
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
 from storage.archive.records import HIGHLIGHT
@@ -141,6 +142,7 @@ def create_app(archive: Archive | str) -> FastAPI:
     templates.env.globals.update(safe_href=safe_href, marked_parts=marked_parts, term_parts=term_parts,
                                  diff_parts=diff_parts, sorts=list(SORTS))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(compliance_router(archive, templates))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

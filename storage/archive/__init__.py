@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from storage.archive.compliance import Compliance
 from storage.archive.history import History
 from storage.archive.locks import HeldLock, Locks, PortalLocked
 from storage.archive.portals import (
@@ -41,8 +42,8 @@ from storage.archive.search import Search
 from storage.archive.statistics import Statistics, StatisticsView
 
 
-class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics):
-    """Registry, reports, search, history, crawl runs, locks and statistics behind any SQLAlchemy URL.
+class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics, Compliance):
+    """Registry, reports, search, history, crawl runs, locks, statistics and compliance behind any SQLAlchemy URL.
 
     One module per concern; each adds its methods to this class.
     """

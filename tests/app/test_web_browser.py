@@ -7,37 +7,17 @@ without them these tests skip and say why.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from storage import ReportRecord
-from tests.support import ROOT
+from tests.support.browser import chromium_page, require_browser, serving, shot
 from tests.support.sample_archive import XSS_TITLE, load
 
 pytestmark = pytest.mark.e2e  # a real browser against a real server: `pytest -m "not e2e"` skips it
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sync_api = require_browser()
 
 
 @pytest.fixture
@@ -47,41 +27,14 @@ def server(sqlite_url: str) -> Iterator[str]:
     for i in range(25):
         archive.record(ReportRecord(url=f"http://extra.nianbao.test/{i}.html", content_sha256=f"{i:064x}",
                                     body=f"补充材料第{i}号：依申请公开收到申请{i}件。", title=f"补充报告{i:02d}"))
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "NIANBAO_DB": sqlite_url}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/api/openapi.json", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"nianbao serve exited: {proc.stdout.read() if proc.stdout else ''}")
-                time.sleep(0.1)
-        else:
-            pytest.fail("nianbao serve did not answer")
+    with serving(sqlite_url) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest) -> Iterator[object]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
-
-
-def shot(page: object, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+def page() -> Iterator[object]:
+    with chromium_page(sync_api) as p:
+        yield p
 
 
 def test_search_highlight_page_and_open_a_report(server: str, page: object) -> None:

@@ -1,0 +1,79 @@
+"""`/compliance`: the organs × report years grid of ``Archive.compliance`` as a page, CSV and JSON.
+
+Sorting, filtering and export are plain links and a GET form, so the page needs no JavaScript. Deadlines are
+the ``NIANBAO_DEADLINE_*`` settings (docs/compliance.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from crawler.settings import (
+    NIANBAO_DEADLINE_DEPARTMENT,
+    NIANBAO_DEADLINE_GOVERNMENT,
+    NIANBAO_DEADLINE_SINCE,
+    NIANBAO_DEADLINE_SUBCOUNTY,
+)
+from storage import Archive, ArchiveError
+from storage.archive.compliance import LEVELS, RECORD_FIELDS, SORT_KEYS, ComplianceGrid, Deadlines, grid_records
+
+DEADLINES = Deadlines.parse(NIANBAO_DEADLINE_DEPARTMENT, NIANBAO_DEADLINE_GOVERNMENT, NIANBAO_DEADLINE_SUBCOUNTY,
+                            NIANBAO_DEADLINE_SINCE)
+STATUS_LABEL = {"on_time": "按时", "late": "逾期", "undated": "日期不明", "missing": "未见"}
+
+
+def _year(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise ArchiveError(f"bad year: {value!r}")
+    return int(value)
+
+
+def compliance_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
+    """The compliance page and its CSV export over ``archive``, rendered with the app's ``templates``."""
+    router = APIRouter()
+
+    def grid_of(region: str | None, level: str | None, portal: str | None, first: str | None, last: str | None,
+                sort: str) -> ComplianceGrid:
+        try:
+            return archive.compliance(DEADLINES, region=region or None, level=level or None, portal=portal or None,
+                                      first=_year(first), last=_year(last), sort=sort)
+        except ValueError as exc:
+            raise ArchiveError(str(exc)) from None
+
+    @router.get("/compliance", response_class=HTMLResponse, include_in_schema=False)
+    def compliance_page(request: Request, region: str | None = None, level: str | None = None,
+                        portal: str | None = None, first: str | None = None, last: str | None = None,
+                        sort: str = "region") -> Response:
+        form = {"region": region or "", "level": level or "", "portal": portal or "", "first": first or "",
+                "last": last or "", "sort": sort}
+        grid = grid_of(region, level, portal, first, last, sort)
+
+        def link(path: str = "/compliance", **changes: Any) -> str:
+            params = {k: v for k, v in {**form, **changes}.items() if v not in ("", None)}
+            return f"{path}?{urlencode(params)}" if params else path
+
+        return templates.TemplateResponse(request, "compliance.html", {
+            "form": form, "grid": grid, "link": link, "levels": LEVELS, "sorts": list(SORT_KEYS),
+            "status_label": STATUS_LABEL,
+            "totals": {s: sum(r.count(s) for r in grid.rows) for s in STATUS_LABEL}})
+
+    @router.get("/compliance.csv", include_in_schema=False)
+    def compliance_csv(region: str | None = None, level: str | None = None, portal: str | None = None,
+                       first: str | None = None, last: str | None = None, sort: str = "region") -> Response:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, RECORD_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(grid_records(grid_of(region, level, portal, first, last, sort)))
+        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="compliance.csv"'})
+
+    return router

@@ -1,0 +1,136 @@
+"""The compliance view (`nianbao compliance`, `/compliance`) on a real crawl of the compliance demo portals.
+
+The expected grid is typed by hand from what the demo portals publish (nianbao/demo/compliance.py's table:
+publish dates against 31 January / 31 March, which report has no tables, which one's tables do not add up),
+never taken from the view's own output. Runs on SQLite and PostgreSQL; the page is checked in Chromium.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from nianbao.demo import DemoServer, compliance_portals
+from storage import Archive, PortalSpec
+from storage.archive.compliance import Deadlines, organ_level
+from tests.conftest import run_cmd
+from tests.support.browser import chromium_page, require_browser, serving, shot
+from tests.support.monitoring import crawl
+
+YEARS = [2021, 2022, 2023, 2024]
+# (portal, organ, level) → per year: status, then "n" no tables / "!" tables do not add up
+EXPECTED = {
+    ("fusong", "抚松县人民政府", "government"): ["missing", "missing", "missing", "missing"],
+    ("jingyu", "靖宇县", "government"): ["on_time", "late", "on_time", "on_time"],
+    ("jingyu", "靖宇县财政局", "department"): ["on_time", "late", "missing", "on_time n"],
+    ("jingyu", "靖宇县濛江乡", "subcounty"): ["missing", "on_time !", "missing", "missing"],
+}
+
+
+def _crawled(db_url: str) -> Archive:
+    """The compliance demo portals registered (with display names) and crawled for real over loopback."""
+    archive = Archive(db_url)
+    portals = compliance_portals()
+    for p in portals:
+        archive.add_portal(PortalSpec(name=p.name, display_name=p.display_name, homepage=p.homepage,
+                                      column_urls=p.column_urls, cms=p.cms, level=p.level, region=p.region,
+                                      region_code=p.region_code), replace=True)
+    with DemoServer(portals) as server:
+        crawl(server, db_url)
+    return archive
+
+
+def _summary(archive: Archive, **kw: object) -> dict[tuple[str, str, str], list[str]]:
+    grid = archive.compliance(**kw)  # type: ignore[arg-type]
+    out = {}
+    for row in grid.rows:
+        marks = []
+        for cell in row.cells.values():
+            flag = "" if cell.status == "missing" else (" n" if not cell.tables else (" !" if cell.findings else ""))
+            marks.append(cell.status + flag)
+        out[(row.portal, row.organ, row.level)] = marks
+    return out
+
+
+@pytest.fixture
+def crawled(db_url: str) -> Iterator[tuple[str, Archive]]:
+    yield db_url, _crawled(db_url)
+
+
+def test_grid_on_the_demo_archive(crawled: tuple[str, Archive]) -> None:
+    _, archive = crawled
+    grid = archive.compliance()
+    assert grid.years == YEARS
+    assert _summary(archive) == EXPECTED
+    late = {(r.organ, y): c.days_late for r in grid.rows for y, c in r.cells.items() if c.status == "late"}
+    assert late == {("靖宇县", 2022): 12, ("靖宇县财政局", 2022): 15}  # 04-12 vs 03-31; 02-15 vs 01-31
+    # filters and order
+    assert list(_summary(archive, level="department")) == [("jingyu", "靖宇县财政局", "department")]
+    assert {k[0] for k in _summary(archive, region="220622")} == {"jingyu"}
+    assert {k[0] for k in _summary(archive, region="抚松")} == {"fusong"}
+    assert archive.compliance(sort="missing").rows[0].organ == "抚松县人民政府"
+    assert archive.compliance(first=2022, last=2023).years == [2022, 2023]
+    # a department deadline of 28 February makes the finance bureau's 2022 report (15 February) on time
+    later = Deadlines.parse("02-28", "03-31", "03-31", 2019)
+    assert _summary(archive, deadlines=later)[("jingyu", "靖宇县财政局", "department")][1] == "on_time"
+
+
+def test_cli_prints_and_exports_the_grid(crawled: tuple[str, Archive]) -> None:
+    db_url, _ = crawled
+    text = run_cmd(["nianbao", "compliance", "--db", db_url])
+    assert text.returncode == 0, text.stderr
+    lines = {line.split()[0]: line.split()[3:] for line in text.stdout.splitlines()[1:5]}
+    assert lines == {"抚松县人民政府": ["-", "-", "-", "-"], "靖宇县": ["O", "L", "O", "O"],
+                     "靖宇县财政局": ["O", "L", "-", "On"], "靖宇县濛江乡": ["-", "O!", "-", "-"]}
+    assert "4 organ(s), 4 year(s): 8 missing, 2 late" in text.stdout
+    exported = run_cmd(["nianbao", "compliance", "--db", db_url, "--format", "csv", "--level", "subcounty"])
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(r["organ"], r["year"], r["status"], r["findings"]) for r in rows] == [
+        ("靖宇县濛江乡", "2021", "missing", ""), ("靖宇县濛江乡", "2022", "on_time", "2"),
+        ("靖宇县濛江乡", "2023", "missing", ""), ("靖宇县濛江乡", "2024", "missing", "")]
+    bad = run_cmd(["nianbao", "compliance", "--db", db_url, "--deadline-department", "02-30"])
+    assert bad.returncode == 2 and "MM-DD" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_organ_level_from_the_name() -> None:
+    assert organ_level("大安市慧阳街道办事处") == organ_level("靖宇县濛江乡人民政府") == "subcounty"
+    assert organ_level("长白镇") == organ_level("两家子镇人民政府") == "subcounty"
+    assert organ_level("靖宇县人民政府") == organ_level("大安市") == "government"
+    assert organ_level("靖宇县财政局") == organ_level("大安市人民政府办公室") == "department"
+    assert organ_level(None, "department") == "department"
+    assert Deadlines().due("department", 2022).isoformat() == "2023-01-31"
+    assert Deadlines().due("department", 2015).isoformat() == "2016-03-31"  # 2007 Regulations Art. 31
+
+
+def test_compliance_page_in_chromium(sqlite_url: str) -> None:
+    sync_api = require_browser()
+    _crawled(sqlite_url)
+    with serving(sqlite_url) as base, chromium_page(sync_api) as page:
+        p = page  # type: ignore[assignment]
+        p.goto(base + "/")
+        p.click("text=合规 compliance")
+        assert p.url.startswith(base + "/compliance")
+        cells = p.eval_on_selector_all(
+            "#grid tbody tr", "rows => rows.map(r => [r.dataset.organ, r.dataset.level, "
+            "[...r.querySelectorAll('td.cell')].map(c => c.dataset.status + (c.querySelector('[data-flag=no-tables]')"
+            " ? ' n' : '') + (c.querySelector('[data-flag=findings]') ? ' !' : ''))])")
+        assert {(organ, level): marks for organ, level, marks in cells} == {
+            (organ, level): marks for (_, organ, level), marks in EXPECTED.items()}
+        assert p.eval_on_selector_all("#grid th.y", "ths => ths.map(t => t.textContent)") == [str(y) for y in YEARS]
+        shot(p, "compliance")
+        p.select_option("select[name=level]", "department")
+        p.click("text=Show 显示")
+        assert p.eval_on_selector_all("#grid tbody tr", "rows => rows.map(r => r.dataset.organ)") == ["靖宇县财政局"]
+        assert "逾期" in p.inner_text("#grid td[data-year='2022']") and "+15天" in p.inner_text("#grid")
+        href = p.get_attribute("#export", "href")
+        assert href == "/compliance.csv?level=department&sort=region"
+        p.click("#grid thead >> text=未见")
+        assert "sort=missing" in p.url
+        p.set_viewport_size({"width": 390, "height": 844})
+        shot(p, "compliance-phone")
+        assert p.evaluate("document.documentElement.scrollWidth") <= 390  # the grid scrolls inside its box
+        csv_text = p.request.get(base + href).text()
+        assert csv_text.lstrip("\ufeff").startswith("portal,region,region_code,organ,level,year,status")
