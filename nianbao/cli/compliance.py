@@ -1,7 +1,7 @@
 """`nianbao compliance`: which organs published their annual report, by the legal deadline, in the standard form.
 
 The grid (organs × report years) comes from ``Archive.compliance``; deadlines default to the
-``NIANBAO_DEADLINE_*`` settings (docs/compliance.md). Text for a terminal, or CSV/JSON for a spreadsheet.
+deadline settings in crawler/settings.py (docs/compliance.md). Text for a terminal, or CSV/JSON for a spreadsheet.
 """
 
 from __future__ import annotations

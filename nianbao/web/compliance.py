@@ -1,7 +1,7 @@
 """`/compliance`: the organs × report years grid of ``Archive.compliance`` as a page, CSV and JSON.
 
 Sorting, filtering and export are plain links and a GET form, so the page needs no JavaScript. Deadlines are
-the ``NIANBAO_DEADLINE_*`` settings (docs/compliance.md).
+the deadline settings in crawler/settings.py (docs/compliance.md).
 """
 
 from __future__ import annotations

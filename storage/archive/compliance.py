@@ -57,7 +57,7 @@ class Deadlines:
 
     @classmethod
     def parse(cls, department: str, government: str, subcounty: str, since: int) -> Deadlines:
-        """From "MM-DD" strings (the ``NIANBAO_DEADLINE_*`` settings); a bad one is a clear ValueError."""
+        """From "MM-DD" strings (the deadline settings in crawler/settings.py); a bad one is a clear ValueError."""
         def md(text: str) -> tuple[int, int]:
             month, day = (int(part) for part in text.split("-"))
             dt.date(2001, month, day)  # rejects 02-30 (and 02-29: a deadline must exist every year)
