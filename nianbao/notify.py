@@ -18,17 +18,14 @@ Settings (``-s`` or environment): ``NIANBAO_FEED`` (path; empty turns the feed o
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
-from xml.etree import ElementTree as ET
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
@@ -38,44 +35,13 @@ from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
 from crawler.incremental import report_withdrawn
+from nianbao.feed import feed_xml
 from pipelines.components import RUN_ID
 from storage import Archive, open_archive
-from storage.archive import ChangeEvent
 from storage.paths import beside_archive
 
 logger = logging.getLogger(__name__)
-ATOM = "http://www.w3.org/2005/Atom"
 ANNOUNCED = ("new", "changed")  # store outcomes worth a notification; withdrawals come by signal
-
-
-def feed_xml(events: Sequence[ChangeEvent], title: str = "nianbao: new, changed and withdrawn reports") -> bytes:
-    """An Atom 1.0 document, one entry per event, newest first."""
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    now = max((e.at for e in events), default=dt.datetime.now(dt.UTC))
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-        el.text = text
-        return el
-
-    sub(feed, "title", title)
-    sub(feed, "id", "urn:nianbao:changes")
-    sub(feed, "updated", now.isoformat())
-    sub(sub(feed, "author"), "name", "nianbao")
-    labels = {"new": "新增", "changed": "修改", "withdrawn": "撤下"}
-    for e in events:
-        entry = sub(feed, "entry")
-        sub(entry, "id", f"urn:nianbao:{e.kind}:{e.report_id}:{e.url or ''}:{e.at.isoformat()}")
-        sub(entry, "title", f"[{labels.get(e.kind, e.kind)}] {e.title or e.url or e.report_id}")
-        sub(entry, "updated", e.at.isoformat())
-        sub(entry, "category", term=e.kind)
-        if e.url:
-            sub(entry, "link", href=e.url)
-        summary = f"report {e.report_id}" + (f" on {e.portal}" if e.portal else "")
-        summary += f": {e.detail}" if e.detail else ""
-        sub(entry, "summary", summary)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
 def write_feed(path: Path, archive: Archive, limit: int = 100) -> int:

@@ -24,7 +24,8 @@ from nianbao.cli.query import filter_options, filters_from, warn_if_slow
 from nianbao.cli.spreadsheet import safe_cell
 from nianbao.cli.stats import statistics_cells, write_cells
 from storage import ArchiveError, open_archive
-from storage.archive.query import EXPORT_BATCH, EXPORT_FIELDS
+from storage.archive.query import EXPORT_BATCH
+from storage.archive.rows import EXPORT_FIELDS
 
 LIST_FIELDS = ("urls", "portals", "regions", "region_codes", "levels")
 
@@ -77,7 +78,8 @@ def write_parquet(rows: Iterable[dict[str, Any]], out: IO[bytes], *, with_body: 
     schema = pa.schema([("id", pa.int64()), ("title", text), ("organ", text), ("report_year", pa.int32()),
                         ("report_year_source", text), ("published", pa.date32()),
                         ("first_seen", pa.timestamp("us", tz="UTC")), ("content_sha256", text),
-                        *[(f, strings) for f in LIST_FIELDS], ("meta", text),
+                        *[(f, strings) for f in LIST_FIELDS], ("superseded", pa.bool_()),
+                        ("superseded_by", pa.int64()), ("withdrawn", pa.bool_()), ("meta", text),
                         *([("body", text)] if with_body else [])])
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:

@@ -60,14 +60,21 @@ def warn_if_slow(archive: Archive) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-def _echo_table(hits: list[SearchHit], offset: int) -> None:
+def marks(hit: SearchHit) -> str:
+    """What monitoring knows about a hit, for people: replaced by an edit, taken down by its portal."""
+    out = [f"superseded by report {hit.superseded_by}"] if hit.superseded_by else []
+    return " · ".join([*out, *(["withdrawn"] if hit.withdrawn else [])])
+
+
+def _echo_table(hits: list[SearchHit], total: int, offset: int) -> None:
     for h in hits:
-        click.echo(f"[{h.id}] {h.title or '(untitled)'}")
+        click.echo(f"[{h.id}] {h.title or '(untitled)'}" + (f"  [{marks(h)}]" if marks(h) else ""))
         click.echo(f"     organ: {h.organ or '-'} · report year: {h.report_year or '-'} · "
                    f"published: {h.published or '-'}")
-        click.echo(f"     {h.url}")
+        click.echo(f"     {h.url or ('(no URL: an edit replaced this text)' if h.superseded_by else '-')}")
         click.echo(f"     {h.snippet}")
-    click.echo(f"{len(hits)} result(s)" + (f" (offset {offset})" if offset else ""))
+    shown = f" (showing {offset + 1}–{offset + len(hits)})" if hits and (offset or len(hits) < total) else ""
+    click.echo(f"{total} result(s){shown}")
 
 
 @click.command()
@@ -85,9 +92,10 @@ def search(db_url: str, query: str, limit: int, offset: int, fmt: str, sort: str
     try:
         archive = open_archive(db_url)
         warn_if_slow(archive)
-        hits = archive.query.search(query, filters_from(options), sort=sort, limit=limit, offset=offset)
+        page = archive.query.page(query, filters_from(options), sort=sort, limit=limit, offset=offset)
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
+    hits = page.hits
     if fmt == "json":
         click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, default=str, indent=2))
     elif fmt == "csv":
@@ -95,7 +103,7 @@ def search(db_url: str, query: str, limit: int, offset: int, fmt: str, sort: str
         writer.writerow([f.name for f in fields(SearchHit)])
         writer.writerows([safe_cell(getattr(h, f.name)) for f in fields(SearchHit)] for h in hits)
     else:
-        _echo_table(hits, offset)
+        _echo_table(hits, page.total, offset)
 
 
 @click.command()

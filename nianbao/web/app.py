@@ -28,6 +28,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
+from nianbao.web.feed import feed_router
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
 from storage.archive.records import HIGHLIGHT
@@ -143,6 +144,7 @@ def create_app(archive: Archive | str) -> FastAPI:
                                  diff_parts=diff_parts, sorts=list(SORTS))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(compliance_router(archive, templates))
+    app.include_router(feed_router(archive))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -210,11 +212,13 @@ def create_app(archive: Archive | str) -> FastAPI:
         report = archive.get_report(report_id)
         if report is None:
             raise HTTPException(404, f"no report with id {report_id}")
+        superseded_by, withdrawn = archive.report_marks(report_id)
         versions = _optional(archive, "versions", report_id) or []
         diff = _optional(archive, "diff", report_id) if len(versions) > 1 else None
         return templates.TemplateResponse(request, "report.html", {
             "report": report, "terms": (q or "").split(), "q": q or "",
-            "versions": [_as_mapping(v) for v in versions], "diff": diff,
+            "versions": [_as_mapping(v) for v in versions], "diff": diff, "superseded_by": superseded_by,
+            "withdrawn": withdrawn,
             "attachments": [_as_mapping(a) for a in _optional(archive, "attachments", report_id) or []]})
 
     @app.get("/portals/{name}", response_class=HTMLResponse, include_in_schema=False)

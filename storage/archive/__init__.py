@@ -13,6 +13,7 @@ import threading
 from storage.archive.compliance import Compliance
 from storage.archive.history import History
 from storage.archive.locks import HeldLock, Locks, PortalLocked
+from storage.archive.marks import Marks
 from storage.archive.portals import (
     LEVELS,
     Portals,
@@ -42,7 +43,8 @@ from storage.archive.search import Search
 from storage.archive.statistics import Statistics, StatisticsView
 
 
-class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics, Compliance):
+class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics, Compliance,
+              Marks):
     """Registry, reports, search, history, crawl runs, locks, statistics and compliance behind any SQLAlchemy URL.
 
     One module per concern; each adds its methods to this class.

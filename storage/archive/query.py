@@ -39,7 +39,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
+from storage.archive.rows import stream_rows
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
@@ -252,8 +254,10 @@ class Query:
             rows = {row.id: row for row in conn.execute(
                 select(Report.id, Report.title, Report.organ, Report.report_year, Report.published,
                        first_url.label("url"), Report.body).where(Report.id.in_(ids)))}
+            newer, gone = superseded_by(conn, ids), withdrawn(conn, ids)
         return [SearchHit(id=r.id, title=r.title, organ=r.organ, report_year=r.report_year, published=r.published,
-                          url=r.url, snippet=_python_snippet(r.body, terms))
+                          url=r.url, snippet=_python_snippet(r.body, terms), superseded_by=newer.get(r.id),
+                          withdrawn=r.id in gone)
                 for r in (rows[i] for i in ids)]
 
     def _page_ids(self, conn: Connection, stmt: Select[Any], has_terms: bool, sort: str, limit: int,
@@ -329,41 +333,4 @@ class Query:
                 Report.published, Report.first_seen, Report.content_sha256, Report.meta]
         stmt = self._order(select(*cols, *([Report.body] if with_body else [])).where(*self.conditions(terms, filters)),
                            sort)
-        return self._stream(stmt, [c.key for c in cols], with_body, batch)
-
-    def _stream(self, stmt: Select[Any], keys: list[str], with_body: bool, batch: int) -> Iterator[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
-            for part in result.partitions():
-                seen = self._sightings(r.id for r in part)
-                for r in part:
-                    row = {key: getattr(r, key) for key in keys}
-                    row["meta"] = dict(r.meta or {})
-                    row.update(_sighting_columns(seen.get(r.id, [])))
-                    if with_body:
-                        row["body"] = r.body
-                    yield row
-
-    def _sightings(self, ids: Iterator[int]) -> dict[int, list[Any]]:
-        stmt = (select(Sighting.report_id, Sighting.url, Portal.name, Portal.region, Portal.region_code, Portal.level)
-                .outerjoin(Portal, Portal.id == Sighting.portal_id).where(Sighting.report_id.in_(list(ids)))
-                .order_by(Sighting.id))
-        out: dict[int, list[Any]] = {}
-        with self.engine.connect() as conn:
-            for row in conn.execute(stmt):
-                out.setdefault(row.report_id, []).append(row)
-        return out
-
-
-EXPORT_FIELDS = ("id", "title", "organ", "report_year", "report_year_source", "published", "first_seen",
-                 "content_sha256", "urls", "portals", "regions", "region_codes", "levels", "meta", "body")
-
-
-def _sighting_columns(rows: list[Any]) -> dict[str, list[str]]:
-    """Where a report was seen: every URL, and each distinct portal / region / code / level, in order."""
-    def distinct(values: Iterator[str | None]) -> list[str]:
-        return [v for v in dict.fromkeys(values) if v]
-
-    return {"urls": [r.url for r in rows], "portals": distinct(r.name for r in rows),
-            "regions": distinct(r.region for r in rows), "region_codes": distinct(r.region_code for r in rows),
-            "levels": distinct(r.level for r in rows)}
+        return stream_rows(self.engine, stmt, [c.key for c in cols], with_body, batch)

@@ -132,6 +132,8 @@ class SearchHit:
     published: dt.date | None
     url: str | None
     snippet: str
+    superseded_by: int | None = None  # an edit replaced this text (it then has no URL of its own)
+    withdrawn: bool = False  # every URL it was seen at is gone
 
 
 @dataclass(frozen=True, slots=True)

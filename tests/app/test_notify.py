@@ -16,7 +16,8 @@ import pytest
 
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import changed_portals
-from nianbao.notify import ATOM, feed_xml, post_json
+from nianbao.feed import ATOM, feed_xml
+from nianbao.notify import post_json
 from storage import Archive
 from storage.archive import ChangeEvent
 from tests.support.monitoring import crawl, register
