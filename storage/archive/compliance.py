@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 
 from storage.archive.base import ArchiveBase
+from storage.archive.levels import organ_level_of
 from storage.models import Portal, Report, ReportStatistics, ReportVersion, Sighting
 
 LEVELS = ("government", "department", "subcounty")
-# Streets (街道办事处) and townships (乡/镇人民政府) report to their county, which sets their deadline.
-_SUBCOUNTY = re.compile(r"街道|苏木|[乡镇](?:人民)?政府$|[乡镇]$")
 _GOVERNMENT = re.compile(r"人民政府$|[省市县区旗州]$")
 STATUSES = ("on_time", "late", "undated", "missing")
 
@@ -35,7 +34,7 @@ def organ_level(organ: str | None, portal_level: str | None = None) -> str:
     if not organ:
         return portal_level if portal_level in LEVELS else "government"
     name = organ.strip()
-    if _SUBCOUNTY.search(name):
+    if organ_level_of(name):  # streets (街道) and townships (乡/镇) report to their county, which sets the date
         return "subcounty"
     if _GOVERNMENT.search(name):
         return "government"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -39,9 +39,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
 from storage.archive.rows import stream_rows
+from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
@@ -160,20 +162,25 @@ class Query:
 
     def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
         """FTS5 for the terms it can hold (3+ characters, SQLite), a substring match for the others."""
-        indexed = [t for t in terms if len(t) >= FTS_MIN_CHARS] if self._fts else []
-        conditions = [or_(self._like(Report.title, t), self._like(Report.body, t)) for t in terms if t not in indexed]
+        indexed = [t for t in terms if all(len(f) >= FTS_MIN_CHARS for f in term_forms(t))] if self._fts else []
+        conditions = [or_(*(self._like(col, f) for f in term_forms(t) for col in (Report.title, Report.body)))
+                      for t in terms if t not in indexed]
         if indexed:
             fts = table("report_fts", column("rowid"))
-            match = " ".join('"' + t.replace('"', '""') + '"' for t in indexed)
+            match = " AND ".join("(" + " OR ".join('"' + f.replace('"', '""') + '"' for f in term_forms(t)) + ")"
+                                 for t in indexed)
             matching = select(fts.c.rowid).where(literal_column("report_fts").op("MATCH")(match))
             conditions.insert(0, Report.id.in_(matching))
         return and_(*conditions)
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
-        """Substring match ignoring case, as SQLite's LIKE and FTS5 do: PostgreSQL needs ILIKE for that,
-        but only for terms that have case at all (ILIKE lower-cases every text it reads; Chinese has no case)."""
+        """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
+        have case at all (ILIKE lower-cases every text it reads; Chinese has no case); SQLite's LIKE folds ASCII
+        only, so a term with other cased letters (É, Ω, Ⅱ) matches any of its case forms."""
         if self.engine.dialect.name == "postgresql" and value.lower() != value.upper():
             return col.icontains(value, autoescape=True)
+        if self.engine.dialect.name == "sqlite" and not value.isascii() and value.lower() != value.upper():
+            return or_(*(col.contains(form, autoescape=True) for form in case_forms(value)))
         return col.contains(value, autoescape=True)
 
     def _order(self, stmt: Select[Any], sort: str) -> Select[Any]:
@@ -220,7 +227,13 @@ class Query:
         seen, portal = aliased(Sighting), aliased(Portal)
         on_portal = self._portal_conditions(filters, portal)
         if on_portal:
-            where.append(exists().where(seen.report_id == Report.id, portal.id == seen.portal_id, *on_portal))
+            found = exists().where(seen.report_id == Report.id, portal.id == seen.portal_id, *on_portal)
+            level = (filters.level or "").strip()
+            if level in ORGAN_LEVELS:  # also a street office's report on a county portal, by its organ's name
+                rest = self._portal_conditions(replace(filters, level=None), portal)
+                found = or_(found, and_(organ_level_condition(level), *([exists().where(
+                    seen.report_id == Report.id, portal.id == seen.portal_id, *rest)] if rest else [])))
+            where.append(found)
         return where
 
     def _portal_conditions(self, filters: Filters, portal: Any) -> list[ColumnElement[bool]]:
@@ -255,8 +268,9 @@ class Query:
                 select(Report.id, Report.title, Report.organ, Report.report_year, Report.published,
                        first_url.label("url"), Report.body).where(Report.id.in_(ids)))}
             newer, gone = superseded_by(conn, ids), withdrawn(conn, ids)
+        forms = [f for t in terms for f in term_forms(t)]
         return [SearchHit(id=r.id, title=r.title, organ=r.organ, report_year=r.report_year, published=r.published,
-                          url=r.url, snippet=_python_snippet(r.body, terms), superseded_by=newer.get(r.id),
+                          url=r.url, snippet=_python_snippet(r.body, forms), superseded_by=newer.get(r.id),
                           withdrawn=r.id in gone)
                 for r in (rows[i] for i in ids)]
 

@@ -43,7 +43,11 @@ def _seen_on(sample: Sample, filters: dict[str, Any]) -> bool:
         if region and not ((portal.region_code or "").startswith(region) if region.isdigit()
                            else region in (portal.region or "")):
             continue
-        if filters.get("level") not in (None, portal.level) or filters.get("portal") not in (None, name):
+        level = filters.get("level")
+        # a street office's or township's report counts at that level on any portal (by the organ's name)
+        by_organ = (level == "street" and "街道" in sample.organ) or (
+            level == "township" and sample.organ.endswith(("乡", "镇", "乡人民政府", "镇人民政府")))
+        if (level not in (None, portal.level) and not by_organ) or filters.get("portal") not in (None, name):
             continue
         return True
     return False
