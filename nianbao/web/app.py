@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
 from nianbao.web.feed import feed_router
+from nianbao.web.report import files_router, report_context
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
 from storage.archive.records import HIGHLIGHT
@@ -145,6 +146,7 @@ def create_app(archive: Archive | str) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(compliance_router(archive, templates))
     app.include_router(feed_router(archive))
+    app.include_router(files_router(archive))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -208,18 +210,10 @@ def create_app(archive: Archive | str) -> FastAPI:
             "terms": (q or "").split()})
 
     @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
-    def report_page(request: Request, report_id: int, q: str | None = None) -> Response:
-        report = archive.get_report(report_id)
-        if report is None:
-            raise HTTPException(404, f"no report with id {report_id}")
-        superseded_by, withdrawn = archive.report_marks(report_id)
-        versions = _optional(archive, "versions", report_id) or []
-        diff = _optional(archive, "diff", report_id) if len(versions) > 1 else None
+    def report_page(request: Request, report_id: int, q: str | None = None, v1: int | None = None,
+                    v2: int | None = None) -> Response:
         return templates.TemplateResponse(request, "report.html", {
-            "report": report, "terms": (q or "").split(), "q": q or "",
-            "versions": [_as_mapping(v) for v in versions], "diff": diff, "superseded_by": superseded_by,
-            "withdrawn": withdrawn,
-            "attachments": [_as_mapping(a) for a in _optional(archive, "attachments", report_id) or []]})
+            **report_context(archive, report_id, v1, v2), "terms": (q or "").split(), "q": q or ""})
 
     @app.get("/portals/{name}", response_class=HTMLResponse, include_in_schema=False)
     def portal_page(request: Request, name: str) -> Response:
