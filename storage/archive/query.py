@@ -31,11 +31,13 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
+    literal,
     literal_column,
     not_,
     or_,
     select,
     table,
+    union,
 )
 from sqlalchemy.orm import aliased
 
@@ -309,21 +311,26 @@ class Query:
 
     def facets(self, query: str | None, filters: Filters = Filters(), *, top: int = 20
                ) -> dict[str, list[tuple[Any, int]]]:
-        """Counts of matching reports by report year, region and portal level, largest first.
+        """Counts of matching reports by report year, region and level, largest first.
 
-        A report seen on portals of two regions counts once in each.
+        A report seen on portals of two regions counts once in each; likewise a street office's report on a county
+        portal counts under county and street.
         """
         where = self.conditions(parse_terms(query), filters)
         n_reports = func.count(Report.id.distinct()).label("n")
         seen_on = Report.__table__.join(Sighting, Sighting.report_id == Report.id).join(
             Portal, Portal.id == Sighting.portal_id)
+        # a report counts at its portals' levels and at the level its organ's name says (街道 → street)
+        levels = union(select(Report.id.label("rid"), Portal.level.label("level")).select_from(seen_on)
+                       .where(*where, Portal.level.is_not(None)),
+                       *(select(Report.id, literal(level)).where(*where, organ_level_condition(level))
+                         for level in ORGAN_LEVELS)).subquery()
         statements: dict[str, Select[Any]] = {
             "year": select(Report.report_year, func.count(Report.id).label("n")).where(*where)
             .group_by(Report.report_year),
             "region": select(Portal.region, n_reports).select_from(seen_on).where(*where, Portal.region.is_not(None))
             .group_by(Portal.region),
-            "level": select(Portal.level, n_reports).select_from(seen_on).where(*where, Portal.level.is_not(None))
-            .group_by(Portal.level),
+            "level": select(levels.c.level, func.count(levels.c.rid.distinct()).label("n")).group_by(levels.c.level),
         }
         out: dict[str, list[tuple[Any, int]]] = {}
         with self.engine.connect() as conn:

@@ -124,6 +124,11 @@ def test_feed_route_is_atom_and_marks_edits(sqlite_url: str) -> None:
             assert flags == {str(ids["old"]): ["superseded"], str(ids["new"]): [], str(ids["gone"]): ["withdrawn"],
                              str(ids["kept"]): []}
             shot(p, "search-marks")
+            p.set_viewport_size({"width": 390, "height": 844})
+            assert p.evaluate("document.documentElement.scrollWidth") <= 390  # nothing cut off on a phone
+            assert p.is_visible("li.hit a.title")
+            shot(p, "search-phone")
+            p.set_viewport_size({"width": 1280, "height": 900})
             p.goto(f"{base}/reports/{ids['old']}")
             assert p.is_visible("#superseded")
             p.click("#superseded a")

@@ -59,6 +59,8 @@ def test_level_street_finds_street_offices_on_county_portals(db_url: str) -> Non
     assert _found(archive, names, None, level="street", portal="daan") == {"street"}
     assert _found(archive, names, None, level="street", region="nowhere") == set()
     assert "county" in _found(archive, names, None, level="county")
+    levels = dict(archive.facets(None)["level"])  # the facet counts what the filter finds
+    assert (levels["street"], levels["township"], levels["county"]) == (2, 1, 6)
 
 
 def test_search_command_prints_the_true_total(sqlite_url: str) -> None:
