@@ -16,8 +16,8 @@ import pytest
 from nianbao.demo import DemoServer, compliance_portals
 from storage import Archive, PortalSpec
 from storage.archive.compliance import Deadlines, organ_level
-from tests.conftest import run_cmd
 from tests.support.browser import chromium_page, require_browser, serving, shot
+from tests.support.commands import run_cmd
 from tests.support.monitoring import crawl
 
 YEARS = [2021, 2022, 2023, 2024]

@@ -13,8 +13,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from storage import Archive, Outcome, PortalSpec, ReportRecord
-from tests.conftest import run_cmd
 from tests.support.browser import chromium_page, require_browser, serving, shot
+from tests.support.commands import run_cmd
 
 A = "{http://www.w3.org/2005/Atom}"
 OLD = "靖宇县2023年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开政府信息120条。"

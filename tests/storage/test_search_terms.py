@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from storage import Archive, PortalSpec, ReportRecord
-from tests.conftest import run_cmd
+from tests.support.commands import run_cmd
 
 BODIES = {
     "roman": "第Ⅱ部分 ÉTAT Ωmega 2014年度",
