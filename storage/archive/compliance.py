@@ -23,6 +23,7 @@ from storage.models import Portal, Report, ReportStatistics, ReportVersion, Sigh
 LEVELS = ("government", "department", "subcounty")
 _GOVERNMENT = re.compile(r"人民政府$|[省市县区旗州]$")
 STATUSES = ("on_time", "late", "undated", "missing")
+_FORMAL_SUFFIX = re.compile(r"(人民政府|办事处)$")
 
 
 def organ_level(organ: str | None, portal_level: str | None = None) -> str:
@@ -39,6 +40,11 @@ def organ_level(organ: str | None, portal_level: str | None = None) -> str:
     if _GOVERNMENT.search(name):
         return "government"
     return "department"
+
+
+def organ_key(organ: str) -> str:
+    """One row per organ however its reports name it: titles print "大安市", pages "大安市人民政府"."""
+    return _FORMAL_SUFFIX.sub("", organ.strip()) or organ.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +154,7 @@ class Compliance(ArchiveBase):
         grid: dict[tuple[str, str], ComplianceRow] = {}
         reports: dict[tuple[str, str], dict[int, list[dict[str, Any]]]] = {}
         for r in rows:
-            organ = r["organ"] or r["display_name"] or r["portal"]
+            organ = organ_key(r["organ"] or r["display_name"] or r["portal"])
             key = (r["portal"], organ)
             if key not in grid:
                 grid[key] = ComplianceRow(r["portal"], r["display_name"], r["region"], r["region_code"], organ,
