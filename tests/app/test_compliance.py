@@ -60,6 +60,7 @@ def crawled(db_url: str) -> Iterator[tuple[str, Archive]]:
     yield db_url, _crawled(db_url)
 
 
+@pytest.mark.e2e  # a real crawl and/or a real browser
 def test_grid_on_the_demo_archive(crawled: tuple[str, Archive]) -> None:
     _, archive = crawled
     grid = archive.compliance()
@@ -78,6 +79,7 @@ def test_grid_on_the_demo_archive(crawled: tuple[str, Archive]) -> None:
     assert _summary(archive, deadlines=later)[("jingyu", "靖宇县财政局", "department")][1] == "on_time"
 
 
+@pytest.mark.e2e  # a real crawl and/or a real browser
 def test_cli_prints_and_exports_the_grid(crawled: tuple[str, Archive]) -> None:
     db_url, _ = crawled
     text = run_cmd(["nianbao", "compliance", "--db", db_url])
@@ -107,6 +109,7 @@ def test_organ_level_from_the_name() -> None:
     assert Deadlines().due("department", 2015).isoformat() == "2016-03-31"  # 2007 Regulations Art. 31
 
 
+@pytest.mark.e2e  # a real crawl and/or a real browser
 def test_compliance_page_in_chromium(sqlite_url: str) -> None:
     sync_api = require_browser()
     _crawled(sqlite_url)

@@ -98,6 +98,7 @@ def _atom_problems(root: ET.Element) -> list[str]:
     return problems
 
 
+@pytest.mark.e2e  # a real crawl and/or a real browser
 def test_feed_route_is_atom_and_marks_edits(sqlite_url: str) -> None:
     sync_api = require_browser()
     _, ids = _archive(sqlite_url)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from nianbao.demo import compliance_portals
 from pipelines.text.statistics import read_statistics
 from storage import Archive, AttachmentRecord, PortalSpec, ReportRecord
@@ -41,6 +43,7 @@ def _archive(db_url: str) -> tuple[Archive, int]:
     return archive, archive.search("补充说明")[0].id
 
 
+@pytest.mark.e2e  # a real crawl and/or a real browser
 def test_report_page_reads_like_a_document(sqlite_url: str) -> None:
     sync_api = require_browser()
     _, report_id = _archive(sqlite_url)
