@@ -1,9 +1,10 @@
 """Baseline for benchmarks/throughput.py: a bare Scrapy spider that only downloads a list of URLs.
 
-Same politeness-free settings, same proxy, same robots.txt handling as the full crawl, but no list
-parsing, no extraction and no database: what Scrapy alone costs for the same pages.
+Same settings as the full crawl (benchmarks/throughput.py passes both the same ``-s`` list), same proxy,
+same robots.txt handling, but no list parsing, no extraction, no HTTP cache and no database: what Scrapy
+alone costs for the same pages.
 
-Usage: python benchmarks/bare_spider.py URLS_FILE PROXY_URL  (prints the crawl stats as JSON)
+Usage: python benchmarks/bare_spider.py URLS_FILE PROXY_URL [-s NAME=VALUE ...]  (prints the stats as JSON)
 """
 
 from __future__ import annotations
@@ -34,14 +35,16 @@ class BareSpider(scrapy.Spider):
 
 
 def main() -> None:
-    urls_file, proxy = sys.argv[1], sys.argv[2]
-    process = CrawlerProcess({
-        "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
-        "REMOTE_CONTROL_ENABLED": False, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS": 64, "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.DemoProxyMiddleware": 740},
-        "NIANBAO_DEMO_PROXY": proxy,
-    })
+    urls_file, proxy, *options = sys.argv[1:]
+    settings: dict[str, object] = {
+        "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.DemoProxyMiddleware": 740}, "NIANBAO_DEMO_PROXY": proxy,
+    }
+    for flag, pair in zip(options[::2], options[1::2], strict=True):
+        assert flag == "-s", f"expected -s NAME=VALUE, got {flag}"
+        name, _, value = pair.partition("=")
+        settings[name] = value
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler, urls_file=urls_file)
     process.start()

@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import scrapy
 from itemadapter import ItemAdapter
-from lxml.cssselect import CSSSelector
 from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, DropItem
@@ -34,7 +33,7 @@ from twisted.internet.threads import deferToThread
 from pipelines.components import count, record_error
 from pipelines.text.documents import EXTENSIONS, IMAGE_FORMATS, DocumentText, Status, extract_isolated, file_name, sniff
 from pipelines.text.fingerprint import fingerprint
-from pipelines.text.html.body import CONTAINERS
+from pipelines.text.html.body import container_boxes
 from pipelines.text.html.parse import ParsedPage, parse
 from pipelines.text.links import anchor_link
 from storage import AttachmentRecord
@@ -52,7 +51,6 @@ _POINTER = re.compile(r"(详见|见|请(?:查看|下载|点击))附件|^附件\s
                       r"|\.(?:pdf|docx?|wps|ofd)\b", re.I)
 _POINTER_MAX_CHARS = 120
 _IMAGE_PAGE_MAX_CHARS = 50  # a body container with images and less text than this is an image-only report
-_BODY_BOXES = CSSSelector(", ".join(CONTAINERS), translator="html")
 
 
 async def _in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -113,7 +111,7 @@ def find_attachments(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
 def page_images(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
     """Images that are the report (图片版): those inside a body container holding next to no text."""
     found: dict[str, AttachmentLink] = {}
-    for box in _BODY_BOXES(page.doc) if page.doc is not None else ():
+    for box in container_boxes(page.doc) if page.doc is not None else ():
         if len("".join(box.text_content().split())) >= _IMAGE_PAGE_MAX_CHARS:
             continue
         for img in box.iter("img"):

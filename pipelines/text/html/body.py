@@ -85,13 +85,23 @@ _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#
 _MAX_LINK_DENSITY = 0.5
 
 
-def _class_xpath(selector: str) -> etree.XPath:
+# Every element a CONTAINERS selector may match, in document order (classes by substring, exactly below); testing
+# for the attribute first lets libxml2 pass over the many elements without one.
+_CANDIDATES = etree.XPath(
+    "//*[@id][" + " or ".join(f"@id='{s[1:]}'" for s in CONTAINERS if s.startswith("#")) + "]"
+    " | //*[@class][" + " or ".join(f"contains(@class, '{s[1:]}')" for s in CONTAINERS if s.startswith(".")) + "]")
+_CLASS_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space and CSS class matching split on
+
+
+def _matches(el: etree._Element, selector: str) -> bool:
     if selector.startswith("#"):
-        return etree.XPath(f"//*[@id='{selector[1:]}']")
-    return etree.XPath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {selector[1:]} ')]")
+        return el.get("id") == selector[1:]
+    return selector[1:] in _CLASS_SPACE.split(el.get("class") or "")
 
 
-_CONTAINER_XPATHS = tuple((selector, _class_xpath(selector)) for selector in CONTAINERS)
+def container_boxes(doc: etree._Element) -> list[etree._Element]:
+    """Every element a CONTAINERS selector matches, in document order, each once."""
+    return [el for el in _CANDIDATES(doc) if any(_matches(el, selector) for selector in CONTAINERS)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +207,13 @@ def _clean_subtree(root: etree._Element, *, aggressive: bool) -> int:
 
 
 def _known_container(doc: etree._Element) -> tuple[str, etree._Element] | None:
-    for selector, xpath in _CONTAINER_XPATHS:
-        matches = [m for m in xpath(doc) if text_len("".join(m.itertext()))]
+    """The first CONTAINERS selector matching an element with text; of its matches, the one with most text."""
+    found = _CANDIDATES(doc)
+    sizes = {el: text_len("".join(el.itertext())) for el in found}
+    for selector in CONTAINERS:
+        matches = [m for m in found if _matches(m, selector) and sizes[m]]
         if matches:
-            return selector, max(matches, key=lambda m: text_len("".join(m.itertext())))
+            return selector, max(matches, key=sizes.__getitem__)
     return None
 
 

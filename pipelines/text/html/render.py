@@ -56,7 +56,7 @@ BLOCK_TAGS = frozenset(
 )
 _WS = re.compile(r"[^\S\n]+")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
-_TEXT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
 
 def clean_line(line: str) -> str:
@@ -65,7 +65,7 @@ def clean_line(line: str) -> str:
 
 def text_len(text: str) -> int:
     """Letters, digits and CJK characters: how much text a block really holds."""
-    return len(_TEXT_CHAR.findall(text))
+    return len(_NOT_TEXT.sub("", text))
 
 
 def _cell_text(cell: etree._Element) -> str:
