@@ -15,6 +15,7 @@ from nianbao.cli.reextract import reextract
 from nianbao.cli.schedule import schedule
 from nianbao.cli.serve import serve
 from nianbao.cli.stats import stats
+from nianbao.cli.worker import worker, workers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +24,8 @@ def main() -> None:
     """nianbao (年报): crawl and archive Chinese government information-disclosure annual reports."""
 
 
-for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, gc, stats):
+for command in (demo, crawl, portals, search, show, runs, export, serve, extract, schedule, diff, reextract, gc, stats,
+                worker, workers):
     main.add_command(command)
 
 __all__ = ["main"]
