@@ -18,6 +18,7 @@ from rq.job import JobStatus
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.worker import DispatchService, dispatch, live_job, queue_state
 from storage import Archive, PortalSpec
+from tests.conftest import run_cmd
 from tests.e2e.test_end_to_end import assert_archive_matches_demo, register
 from tests.support.workers import REDIS_URL, redis_or_reason, start_worker, unique_queue, wait_until
 
@@ -61,7 +62,7 @@ def test_two_workers_crawl_the_demo_portals_into_one_archive(redis: Redis, queue
     for p in PORTALS:
         assert dispatch(redis, queue, p.name) is not None
     logs = [str(tmp_path / f"w{i}.log") for i in (1, 2)]
-    workers = [start_worker(queue, pg_url, demo.proxy_url, name=f"{queue}-w{i}", burst=True, log=logs[i - 1])
+    workers = [start_worker(queue, pg_url, demo.proxy_url, tmp_path, name=f"{queue}-w{i}", burst=True, log=logs[i - 1])
                for i in (1, 2)]
     try:
         finish(workers)
@@ -81,7 +82,7 @@ def test_a_worker_killed_mid_crawl_has_its_portal_finished_by_another(redis: Red
     for p in PORTALS:
         dispatch(redis, queue, p.name, backoff=[1, 1, 1])
     slow = ("DOWNLOAD_DELAY=0.3", "AUTOTHROTTLE_ENABLED=0")  # long enough to be caught mid-crawl
-    first = start_worker(queue, pg_url, demo.proxy_url, name=f"{queue}-a", settings=slow, visibility=6,
+    first = start_worker(queue, pg_url, demo.proxy_url, tmp_path, name=f"{queue}-a", settings=slow, visibility=6,
                          log=str(tmp_path / "a.log"))
     second: subprocess.Popen[str] | None = None
     try:
@@ -91,7 +92,7 @@ def test_a_worker_killed_mid_crawl_has_its_portal_finished_by_another(redis: Red
         wait_until(lambda: sum(h == host for h, _, _ in demo.requests) > 5, 60, "the crawl to be under way")
         first.kill()  # SIGKILL: no clean-up of any kind; its crawl subprocess dies with it
         first.wait()
-        second = start_worker(queue, pg_url, demo.proxy_url, name=f"{queue}-b", visibility=6,
+        second = start_worker(queue, pg_url, demo.proxy_url, tmp_path, name=f"{queue}-b", visibility=6,
                               log=str(tmp_path / "b.log"))
         wait_until(lambda: all(live_job(redis, queue, p.name) is None for p in PORTALS), 180,
                    "every portal, the killed worker's included, to be crawled")
@@ -113,7 +114,7 @@ def test_two_portals_on_one_host_are_never_crawled_at_once(redis: Redis, queue: 
     with DemoServer([daan]) as server:  # its own server: its request log is this test's alone
         for name in ("daan-county", "daan-towns"):
             dispatch(redis, queue, name)
-        workers = [start_worker(queue, pg_url, server.proxy_url, name=f"{queue}-w{i}", burst=True)
+        workers = [start_worker(queue, pg_url, server.proxy_url, tmp_path, name=f"{queue}-w{i}", burst=True)
                    for i in (1, 2)]
         try:
             finish(workers)
@@ -151,3 +152,22 @@ def test_the_dispatching_scheduler_never_queues_a_portal_twice(redis: Redis, que
     service.run_portal(portal)
     assert [j.args[0] for j in q.jobs].count(portal) == 1  # done: the next due run queues it again
     assert queue_state(redis, queue).queued == len(PORTALS)
+
+
+@pytest.mark.e2e
+def test_a_worker_without_its_database_waits_and_keeps_the_crawl(redis: Redis, queue: str, tmp_path: Path) -> None:
+    dispatch(redis, queue, "daan")
+    log = tmp_path / "w.log"
+    gone = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    worker = start_worker(queue, gone, "http://127.0.0.1:1", tmp_path, name=f"{queue}-w", log=str(log))
+    try:
+        wait_until(lambda: log.exists() and "does not answer" in log.read_text(), 60, "the database back-off")
+        state = queue_state(redis, queue)
+        assert (state.queued, state.running, state.failed) == (0, 1, 0)  # held, not failed, not dropped
+        assert [w.portal for w in state.workers] == ["daan"]
+        shown = run_cmd(["nianbao", "workers", "--queue", REDIS_URL or "", "--queue-name", queue])
+        assert shown.returncode == 0, shown.stderr
+        assert f"{queue}-w" in shown.stdout and "daan since" in shown.stdout
+        assert "0 queued, 1 running, 0 waiting to retry, 0 failed" in shown.stdout
+    finally:
+        stop([worker])

@@ -9,10 +9,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from redis import Redis
-
-from tests.conftest import ROOT
 
 REDIS_URL = os.environ.get("NIANBAO_TEST_REDIS_URL")
 NO_DELAY = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=0")  # the demo portals are ours, on loopback
@@ -42,15 +41,18 @@ def unique_queue(redis: Redis) -> Iterator[str]:
             redis.delete(*keys)
 
 
-def start_worker(queue: str, db_url: str, proxy: str, *, name: str, settings: Sequence[str] = NO_DELAY,
+def start_worker(queue: str, db_url: str, proxy: str, cwd: Path, *, name: str, settings: Sequence[str] = NO_DELAY,
                  visibility: float = 120, burst: bool = False, redis_url: str | None = None,
                  log: str | None = None) -> subprocess.Popen[str]:
-    """A real `nianbao worker` process (its own session, so the test can kill exactly it)."""
+    """A real `nianbao worker` process (its own session, so the test can kill exactly it).
+
+    ``cwd``: where a PostgreSQL archive's HTTP cache and file store go (storage/paths.py): per test.
+    """
     args = [sys.executable, "-m", "nianbao.cli", "worker", "--queue", redis_url or REDIS_URL or "", "--db", db_url,
             "--queue-name", queue, "--name", name, "--visibility", str(visibility),
             *(["--burst"] if burst else []), *[a for s in settings for a in ("-s", s)]]
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
-    return subprocess.Popen(args, cwd=ROOT, env={**os.environ, "NIANBAO_DEMO_PROXY": proxy, "PYTHONUNBUFFERED": "1"},
+    return subprocess.Popen(args, cwd=cwd, env={**os.environ, "NIANBAO_DEMO_PROXY": proxy, "PYTHONUNBUFFERED": "1"},
                             stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
