@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,3 +173,25 @@ def test_a_worker_without_its_database_waits_and_keeps_the_crawl(redis: Redis, q
         assert "0 queued, 1 running, 0 waiting to retry, 0 failed" in shown.stdout
     finally:
         stop([worker])
+
+
+@pytest.mark.e2e
+def test_nianbao_schedule_dispatch_queues_each_due_portal_once(redis: Redis, queue: str, sqlite_url: str,
+                                                               tmp_path: Path) -> None:
+    register(sqlite_url, PORTALS)
+    q = Queue(queue, connection=redis)
+    for _ in range(2):  # started twice with --run-now: every portal due twice, queued once
+        service = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "schedule", "--db", sqlite_url, "--run-now",
+                                    "--dispatch", REDIS_URL or "", "--queue-name", queue], cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert service.stdout is not None
+            while "scheduler running" not in (line := service.stdout.readline()):  # the plan is live from here
+                assert line, "the scheduler exited"
+            wait_until(lambda: len(q) == len(PORTALS), 60, "the due portals to be queued")
+            time.sleep(2)  # every portal has come due by now; a double queueing would show
+        finally:
+            service.send_signal(signal.SIGTERM)
+            out, _ = service.communicate(timeout=60)
+        assert service.returncode == 0, out
+    assert sorted(j.args[0] for j in q.jobs) == sorted(p.name for p in PORTALS)
