@@ -54,16 +54,22 @@ def digest(archive: Archive) -> str:
     return hashlib.sha256("\x01".join(rows).encode()).hexdigest()[:12]
 
 
-def run(workers: int, copies: int, admin_url: str, redis_url: str) -> tuple[float, int, int, str]:
-    """One configuration from scratch: fresh archive, fresh queue, fresh demo server."""
-    portals = demo_portals(copies)
+def prepare(copies: int, admin_url: str) -> str:
+    """A fresh archive with the cloned portals registered (in this process, one at a time: Alembic's
+    migration context is process-global, so archives are not opened from parallel threads)."""
     db_url = fresh_database(admin_url)
+    archive = Archive(db_url)
+    for p in demo_portals(copies):
+        archive.add_portal(PortalSpec(name=p.name, homepage=p.homepage, column_urls=p.column_urls, cms=p.cms,
+                                      level=p.level, region=p.region, region_code=p.region_code))
+    return db_url
+
+
+def run(workers: int, copies: int, db_url: str, redis_url: str) -> float:
+    """Queue every portal and let ``workers`` `nianbao worker --burst` processes empty the queue; the wall time."""
+    portals = demo_portals(copies)
     redis, queue = Redis.from_url(redis_url), f"bench-{uuid.uuid4().hex[:8]}"
     try:
-        archive = Archive(db_url)
-        for p in portals:
-            archive.add_portal(PortalSpec(name=p.name, homepage=p.homepage, column_urls=p.column_urls, cms=p.cms,
-                                          level=p.level, region=p.region, region_code=p.region_code))
         with DemoServer(portals) as server, tempfile.TemporaryDirectory() as work:
             env = {**os.environ, "NIANBAO_DEMO_PROXY": server.proxy_url}
             started = time.perf_counter()
@@ -80,12 +86,11 @@ def run(workers: int, copies: int, admin_url: str, redis_url: str) -> tuple[floa
         state = queue_state(redis, queue)
         if state.failed or state.queued:
             sys.exit(f"{workers} worker(s): {state.failed} failed, {state.queued} left in the queue")
-        return wall, archive.count_reports(), archive.count_sightings(), digest(archive)
+        return wall
     finally:
         keys = [*redis.scan_iter(f"nianbao:{queue}:*"), *redis.scan_iter(f"rq:*{queue}*")]
         if keys:
             redis.delete(*keys)
-        drop_database(admin_url, db_url)
 
 
 def main() -> None:
@@ -100,15 +105,22 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{3 * args.copies} portals, default politeness delay, one PostgreSQL archive per row"
           + (", rows run side by side" if args.parallel else ""), flush=True)
-    if args.parallel:
-        with ThreadPoolExecutor(len(args.workers)) as pool:
-            rows = list(pool.map(lambda n: run(n, args.copies, args.pg, args.redis), args.workers))
-    else:
-        rows = [run(n, args.copies, args.pg, args.redis) for n in args.workers]
-    print(f"{'workers':>7} {'wall s':>8} {'speed-up':>8} {'reports':>8} {'URLs':>6}  archive digest")
-    baseline = rows[0][0]  # the first row (1 worker by default) is the baseline
-    for n, (wall, reports, urls, dig) in zip(args.workers, rows, strict=True):
-        print(f"{n:>7} {wall:>8.1f} {baseline / wall:>7.2f}× {reports:>8} {urls:>6}  {dig}")
+    archives = [prepare(args.copies, args.pg) for _ in args.workers]
+    try:
+        if args.parallel:
+            with ThreadPoolExecutor(len(args.workers)) as pool:
+                walls = list(pool.map(lambda job: run(job[0], args.copies, job[1], args.redis),
+                                      zip(args.workers, archives, strict=True)))
+        else:
+            walls = [run(n, args.copies, url, args.redis) for n, url in zip(args.workers, archives, strict=True)]
+        print(f"{'workers':>7} {'wall s':>8} {'speed-up':>8} {'reports':>8} {'URLs':>6}  archive digest")
+        for n, wall, url in zip(args.workers, walls, archives, strict=True):
+            archive = Archive(url)
+            print(f"{n:>7} {wall:>8.1f} {walls[0] / wall:>7.2f}× {archive.count_reports():>8} "
+                  f"{archive.count_sightings():>6}  {digest(archive)}")  # speed-up over the first row
+    finally:
+        for url in archives:
+            drop_database(args.pg, url)
 
 if __name__ == "__main__":
     main()

@@ -28,6 +28,7 @@ import ctypes
 import datetime as dt
 import hashlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -160,8 +161,8 @@ class HostLocks:
 
 
 def _die_with_worker() -> None:
-    """In the crawl subprocess (Linux): killed when its worker dies, so a dead worker leaves no orphan crawl
-    holding the portal's lock while another worker takes the portal over."""
+    """In a child of the worker (Linux): killed when its worker dies, so a dead worker leaves no orphan crawl
+    holding the portal's lock while another worker takes the portal over, and no orphan RQ scheduler process."""
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
@@ -219,6 +220,7 @@ class CrawlWorker(SimpleWorker):
         self.settings = settings
         self.child: subprocess.Popen[bytes] | None = None
         _ACTIVE[:] = [self]
+        os.register_at_fork(after_in_child=_die_with_worker)  # RQ's scheduler process too: no orphan outlives us
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         """The visibility timeout: a job not heartbeaten for this long is abandoned and re-queued."""
