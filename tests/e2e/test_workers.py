@@ -61,12 +61,16 @@ def stop(workers: list[subprocess.Popen[str]]) -> None:
 def test_two_workers_crawl_the_demo_portals_into_one_archive(redis: Redis, queue: str, pg_url: str,
                                                              demo: DemoServer, tmp_path: Path) -> None:
     register(pg_url, PORTALS)
-    for p in PORTALS:
-        assert dispatch(redis, queue, p.name) is not None
     logs = [str(tmp_path / f"w{i}.log") for i in (1, 2)]
-    workers = [start_worker(queue, pg_url, demo.proxy_url, tmp_path, name=f"{queue}-w{i}", burst=True, log=logs[i - 1])
+    workers = [start_worker(queue, pg_url, demo.proxy_url, tmp_path, name=f"{queue}-w{i}", log=logs[i - 1])
                for i in (1, 2)]
     try:
+        wait_until(lambda: len(queue_state(redis, queue).workers) == 2, 60, "both workers to listen")
+        for p in PORTALS:
+            assert dispatch(redis, queue, p.name) is not None
+        wait_until(lambda: all(live_job(redis, queue, p.name) is None for p in PORTALS), 240, "the crawls")
+        for w in workers:
+            w.terminate()  # SIGTERM: idle workers exit at once
         finish(workers)
     finally:
         stop(workers)
