@@ -91,6 +91,7 @@ def run(workers: int, copies: int, db_url: str, redis_url: str) -> float:
         keys = [*redis.scan_iter(f"nianbao:{queue}:*"), *redis.scan_iter(f"rq:*{queue}*")]
         if keys:
             redis.delete(*keys)
+        redis.srem("rq:queues", f"rq:queue:{queue}")  # RQ's set of every queue name
 
 
 def main() -> None:

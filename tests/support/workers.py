@@ -39,6 +39,7 @@ def unique_queue(redis: Redis) -> Iterator[str]:
         keys = [*redis.scan_iter(f"nianbao:{name}:*"), *redis.scan_iter(f"rq:*{name}*")]
         if keys:
             redis.delete(*keys)
+        redis.srem("rq:queues", f"rq:queue:{name}")  # RQ's set of every queue name
 
 
 def start_worker(queue: str, db_url: str, proxy: str, cwd: Path, *, name: str, settings: Sequence[str] = NO_DELAY,
