@@ -32,6 +32,8 @@ COMMANDS: Mapping[str, tuple[str, str]] = {
     "stats": ("nianbao.cli.stats:stats", "Print a report's statistics tables and the identities they fail."),
     "gc": ("nianbao.cli.gc:gc", "Free unreferenced files and expired cache entries (dry run unless --delete)."),
     "compliance": ("nianbao.cli.compliance:compliance", "Organs × years: report found, on time, standard tables."),
+    "worker": ("nianbao.cli.worker:worker", "Take portal crawls from a Redis queue (one of many workers)."),
+    "workers": ("nianbao.cli.worker:workers", "List workers, what each is crawling, and the queue length."),
 }
 
 

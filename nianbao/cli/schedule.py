@@ -39,9 +39,12 @@ from storage import ArchiveError, open_archive
 @click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Scrapy setting passed to every crawl (repeatable).")
+@click.option("--dispatch", "redis_url", metavar="REDIS_URL",
+              help="Queue due crawls in this Redis for `nianbao worker` processes instead of running them here.")
+@click.option("--queue-name", default="nianbao", show_default=True, help="Queue name in Redis (with --dispatch).")
 def schedule(db_url: str, list_only: bool, config_path: str | None, jobs_db: str | None, run_now: bool,
              max_parallel: int, grace_hours: float, stop_timeout: float, timezone: str,
-             settings: tuple[str, ...]) -> None:
+             settings: tuple[str, ...], redis_url: str | None, queue_name: str) -> None:
     """Run scheduled crawls of every registry portal in the foreground until SIGTERM/SIGINT."""
     if any("=" not in s or s.startswith("=") for s in settings):
         raise click.BadParameter("expected NAME=VALUE", param_hint="--set")
@@ -54,9 +57,14 @@ def schedule(db_url: str, list_only: bool, config_path: str | None, jobs_db: str
             raise click.ClickException(str(exc)) from None
         return
     try:
-        service = CrawlService(db_url, jobs_url=jobs_db, config=load_config(config_path), timezone=timezone,
-                               max_parallel=max_parallel, grace=dt.timedelta(hours=grace_hours),
-                               stop_timeout=stop_timeout, crawl_args=[a for s in settings for a in ("-s", s)])
+        service_class, extra = CrawlService, {}
+        if redis_url:  # the optional `workers` extra: imported only when asked for
+            from nianbao.worker import DispatchService
+
+            service_class, extra = DispatchService, {"redis_url": redis_url, "queue": queue_name}
+        service = service_class(db_url, **extra, jobs_url=jobs_db, config=load_config(config_path),
+                                timezone=timezone, max_parallel=max_parallel, grace=dt.timedelta(hours=grace_hours),
+                                stop_timeout=stop_timeout, crawl_args=[a for s in settings for a in ("-s", s)])
         service.start(paused=True, run_now=run_now)
     except ArchiveError as exc:  # ScheduleError included
         raise click.ClickException(str(exc)) from None
