@@ -15,6 +15,7 @@ from typing import IO, Any
 import click
 
 from nianbao.cli.options import db_option
+from nianbao.series import figures, flag_jumps
 from pipelines.text.statistics.schema import (
     ACTIVE_COLUMN_LABELS,
     ACTIVE_LABELS,
@@ -30,9 +31,6 @@ from pipelines.text.statistics.schema import (
 )
 from storage import ArchiveError, StatisticsView, open_archive
 
-JUMP_RATIO = 2.0  # received requests doubling or halving from one year to the next
-JUMP_MIN = 10  # … by at least this many requests (small offices swing from 1 to 3)
-JUMP_SHARE = 0.2  # refused share moving by 20 percentage points
 CELL_FIELDS = ("report_id", "organ", "report_year", "format", "table", "row", "column", "value")
 
 
@@ -97,42 +95,6 @@ def render(view: StatisticsView) -> str:
     out += [f"  {f['check']}: {f['cell']} printed {f['printed']}, cells add up to {f['computed']}"
             for f in view.findings]
     return "\n".join(out)
-
-
-def figures(view: StatisticsView) -> dict[str, Any]:
-    """The compared figures: requests received, share refused (不予公开 / 总计), reviews and lawsuits lost."""
-    stats = view.statistics
-    apps = stats.get("applications") or {}
-    appeals = stats.get("appeals") or {}
-    received = (apps.get("new") or {}).get("total")
-    answered = ((apps.get("results") or {}).get("total") or {}).get("total")
-    withheld = [row.get("total") for row in ((apps.get("results") or {}).get("withheld") or {}).values()]
-    refused = sum(v for v in withheld if v is not None) if any(v is not None for v in withheld) else None
-    lost = [(appeals.get(g) or {}).get("corrected") for g in ("litigation_direct", "litigation_after_review")]
-    return {"report_id": view.report_id, "organ": view.organ, "report_year": view.report_year,
-            "received": received,
-            "refused_share": round(refused / answered, 4) if refused is not None and answered else None,
-            "reviews_lost": (appeals.get("review") or {}).get("corrected"),
-            "lawsuits_lost": sum(v for v in lost if v is not None) if any(v is not None for v in lost) else None,
-            "findings": len(view.findings), "jumps": []}
-
-
-def flag_jumps(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mark a year whose received requests double/halve, or whose refused share moves 20 points, vs the
-    same organ's previous report."""
-    last: dict[str | None, dict[str, Any]] = {}
-    for row in rows:
-        before = last.get(row["organ"])
-        if before:
-            a, b = before["received"], row["received"]
-            if a is not None and b is not None and abs(b - a) >= JUMP_MIN and (
-                    min(a, b) == 0 or max(a, b) / min(a, b) >= JUMP_RATIO):
-                row["jumps"].append(f"received {a}→{b}")
-            s, t = before["refused_share"], row["refused_share"]
-            if s is not None and t is not None and abs(t - s) >= JUMP_SHARE:
-                row["jumps"].append(f"refused share {s:.0%}→{t:.0%}")
-        last[row["organ"]] = row
-    return rows
 
 
 def render_series(rows: list[dict[str, Any]]) -> str:

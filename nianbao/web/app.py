@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
 from nianbao.web.feed import feed_router
+from nianbao.web.organ import organ_router
 from nianbao.web.report import files_router, report_context
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
@@ -145,6 +146,7 @@ def create_app(archive: Archive | str) -> FastAPI:
                                  diff_parts=diff_parts, sorts=list(SORTS))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(compliance_router(archive, templates))
+    app.include_router(organ_router(archive, templates))
     app.include_router(feed_router(archive))
     app.include_router(files_router(archive))
 
