@@ -20,8 +20,8 @@ from rq.job import JobStatus
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.worker import DispatchService, dispatch, live_job, queue_state
 from storage import Archive, PortalSpec
-from tests.conftest import run_cmd
-from tests.e2e.test_end_to_end import assert_archive_matches_demo, register
+from tests.support.commands import run_cmd
+from tests.support.crawls import assert_archive_matches_demo, register
 from tests.support.workers import REDIS_URL, redis_or_reason, start_worker, unique_queue, wait_until
 
 PORTALS = demo_portals()
