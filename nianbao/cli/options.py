@@ -19,23 +19,27 @@ class DatabaseUnusable(click.ClickException):
     exit_code = 2
 
 
-def _opened(create: bool) -> Callable[[click.Context, click.Parameter, str], str]:
+def _opened(create: bool | None) -> Callable[[click.Context, click.Parameter, str], str]:
     def callback(ctx: click.Context, _param: click.Parameter, url: str) -> str:
-        """Open the archive while parsing, so every command reports a bad URL or database the same way."""
+        """Open the archive while parsing, so every command reports a bad URL or database the same way
+        (``create=None``: only check that the URL can name an archive, connecting to nothing)."""
         if ctx.resilient_parsing:  # shell completion: never touch a database
             return url
         from storage.errors import DatabaseError  # storage loads SQLAlchemy: only once a command runs
-        from storage.session import get_engine
+        from storage.session import check_url, get_engine
 
         try:
-            get_engine(url, create=create)  # the command's own open_archive(url) reuses this engine
+            if create is None:
+                check_url(url)
+            else:
+                get_engine(url, create=create)  # the command's own open_archive(url) reuses this engine
         except DatabaseError as exc:
             raise DatabaseUnusable(f"--db: {exc}") from None
         return url
     return callback
 
 
-def _db_option(create: bool) -> Callable[[F], F]:
+def _db_option(create: bool | None) -> Callable[[F], F]:
     return click.option("--db", "db_url", default=NIANBAO_DB, show_default=True, callback=_opened(create),
                         metavar="URL", help="Archive database (SQLAlchemy URL; env NIANBAO_DB).")
 
@@ -50,6 +54,11 @@ def db_option(func: F) -> F:
 def existing_db_option(func: F) -> F:
     """``--db URL`` for read-only commands: the archive must exist (a mistyped path is an error, not a new file)."""
     return _db_option(create=False)(func)
+
+
+def awaited_db_option(func: F) -> F:
+    """``--db URL`` checked only as a URL: a worker waits (with back-off) for a database that does not answer yet."""
+    return _db_option(create=None)(func)
 
 
 def files_option(func: F) -> F:

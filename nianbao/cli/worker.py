@@ -10,7 +10,7 @@ import logging
 
 import click
 
-from nianbao.cli.options import db_option
+from nianbao.cli.options import awaited_db_option
 
 queue_name_option = click.option("--queue-name", default="nianbao", show_default=True,
                                   help="Queue (and key prefix) in Redis; one per archive.")
@@ -18,7 +18,7 @@ queue_name_option = click.option("--queue-name", default="nianbao", show_default
 
 @click.command()
 @click.option("--queue", "redis_url", required=True, metavar="REDIS_URL", help="Redis holding the queue.")
-@db_option
+@awaited_db_option
 @queue_name_option
 @click.option("--visibility", default=120.0, show_default=True,
               help="Seconds without a heartbeat after which this worker's crawl is given to another worker.")
