@@ -73,13 +73,12 @@ NIANBAO_WEBHOOK_URL = os.environ.get("NIANBAO_WEBHOOK_URL", "")
 NIANBAO_FEED_ENTRIES = 100  # newest events kept in the Atom feed
 NIANBAO_WEBHOOK_ATTEMPTS = 5  # network errors, 429 and 5xx are retried with exponential backoff
 NIANBAO_WEBHOOK_BACKOFF = 2.0  # seconds before the first retry, doubling
-# Flow order: fetch → extract → normalise → hash → dedupe → store.
+# Flow order: fetch → attachments → extract → normalise → hash → store (which also tells unchanged pages apart).
 ITEM_PIPELINES = {
     "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 200,
     "pipelines.hash.HashPipeline": 300,
-    "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.store.StorePipeline": 500,
 }
 # Attachments (pipelines/attachments.py): per-file cap (also the download cap for attachment requests; a

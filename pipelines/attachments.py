@@ -1,14 +1,14 @@
 """Stage 0: reports published as files (PDF, DOCX, DOC/WPS, OFD, scans) and files attached to pages.
 
-Runs before ``extract``.  A report link that answered with a file arrives with ``item.document``; a
-report page is searched for attachment links — ordinary links, TRS ``./YYYYMM/P0….pdf``, Hanweb
-``downfile.jsp?…filename=….pdf``, Fujian ``var apps = [{url, name}]`` arrays, ``viewer.html?file=…``
-wrappers, ``<iframe>``/``<embed>``/``<object>`` sources — which are downloaded through the Scrapy engine
-(same politeness, proxy and size limit as pages) like ``scrapy.pipelines.files`` does.  Every file is
-kept in the content-addressed file store, its text extracted in a capped child process
-(pipelines.text.documents), and recorded on the item; ``extract`` then uses that text when the page has
-none of its own or only says "详见附件".  Bad files get a status and an error for the run, never an
-exception: the crawl goes on.
+Runs before ``extract`` and parses the page for both (``item.page``: the one parse of a page).  A report
+link that answered with a file arrives with ``item.document``; a report page is searched for attachment
+links — ordinary links, TRS ``./YYYYMM/P0….pdf``, Hanweb ``downfile.jsp?…filename=….pdf``, Fujian
+``var apps = [{url, name}]`` arrays, ``viewer.html?file=…`` wrappers, ``<iframe>``/``<embed>``/``<object>``
+sources — which are downloaded through the Scrapy engine (same politeness, proxy and size limit as pages)
+like ``scrapy.pipelines.files`` does.  Every file is kept in the content-addressed file store, its text
+extracted in a capped child process (pipelines.text.documents), and recorded on the item; ``extract`` then
+uses that text when the page has none of its own or only says "详见附件".  Bad files get a status and an
+error for the run, never an exception: the crawl goes on.
 """
 
 from __future__ import annotations
