@@ -6,10 +6,12 @@ Both get the same settings (no politeness delay, 2 requests per host, 64 in all)
 same loopback server, and each is timed by Scrapy's own ``elapsed_time_seconds`` (process start-up
 excluded).  An untimed warm-up of each comes first (the server builds a portal's pages on first request);
 then rounds rotate the order of the runs, and each round's ratio is full pages/s over bare pages/s of the
-same round, so machine noise hits both alike.  Printed: every round, then the median ratio and its spread.
+same round, so machine noise hits both alike.  Printed: every round, then the median ratio and its spread,
+and the same for CPU seconds per page of the crawl process (start-up included), which other work on a
+shared machine disturbs less than wall-clock time.
 
 ``--against DIR`` also times the full pipeline of another checkout (e.g. the previous commit) in the same
-rounds; ``--also "-s NAME=VALUE …"`` also times this checkout with extra settings (one lever off).
+rounds; ``--also "[LABEL: ]-s NAME=VALUE …"`` also times this checkout with extra settings (one lever off).
 
 Usage: python benchmarks/throughput.py [--copies 67] [--rounds 5] [--against DIR]... [--also SETTINGS]...
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -52,8 +55,14 @@ class Run:
     checkout: Path | None = None  # None: the bare spider
     extra: list[str] = field(default_factory=list)
     rates: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds per page
     pages: int = 0
     reports: int = 0
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _python(code_or_args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -64,21 +73,32 @@ def _python(code_or_args: list[str], cwd: Path, env: dict[str, str] | None = Non
     return done.stdout
 
 
-def full_crawl(run: Run, server: DemoServer, copies: int, tmp: Path, n: int) -> tuple[int, float, int]:
+def full_crawl(run: Run, server: DemoServer, copies: int, tmp: Path, n: int) -> tuple[int, float, int, float]:
+    """Pages, seconds, reports stored and CPU seconds of one crawl into a fresh archive."""
     assert run.checkout is not None
     db_url = f"sqlite:///{tmp}/full{n}.db"
     _python(["-c", REGISTER, db_url, str(copies)], run.checkout)
+    cpu = _cpu()
     _python(["-m", "nianbao.cli", "crawl", "--db", db_url, *SETTINGS, *run.extra], run.checkout,
             {"NIANBAO_DEMO_PROXY": server.proxy_url})
+    cpu = _cpu() - cpu
     stats = json.loads(_python(["-c", STATS, db_url], run.checkout))
     return (stats["downloader/response_count"], float(stats["elapsed_time_seconds"]),
-            stats.get("nianbao/reports/new", 0) + stats.get("nianbao/reports/duplicate", 0))
+            stats.get("nianbao/reports/new", 0) + stats.get("nianbao/reports/duplicate", 0), cpu)
 
 
-def bare_crawl(server: DemoServer, urls_file: Path) -> tuple[int, float, int]:
+def bare_crawl(server: DemoServer, urls_file: Path) -> tuple[int, float, int, float]:
+    cpu = _cpu()
     out = _python([str(ROOT / "benchmarks" / "bare_spider.py"), str(urls_file), server.proxy_url, *SETTINGS], ROOT)
+    cpu = _cpu() - cpu
     stats = json.loads(out.strip().splitlines()[-1])
-    return stats["downloader/response_count"], float(stats["elapsed_time_seconds"]), 0
+    return stats["downloader/response_count"], float(stats["elapsed_time_seconds"]), 0, cpu
+
+
+def _variant(extra: str) -> Run:
+    """``--also "[NAME: ]-s A=B …"``: this checkout with extra settings, labelled NAME (or by the settings)."""
+    name, _, settings = extra.partition(": ") if not extra.startswith("-") else ("", "", extra)
+    return Run(f"full pipeline, {name or settings}", ROOT, shlex.split(settings))
 
 
 def main() -> None:
@@ -88,11 +108,11 @@ def main() -> None:
     parser.add_argument("--against", type=Path, action="append", default=[], metavar="DIR",
                         help="another checkout whose full pipeline is timed in the same rounds")
     parser.add_argument("--also", action="append", default=[], metavar="SETTINGS",
-                        help='this checkout with extra settings, e.g. "-s HTTPCACHE_ENABLED=0"')
+                        help='this checkout with extra settings, e.g. "no cache: -s HTTPCACHE_ENABLED=0"')
     args = parser.parse_args()
     bare = Run("bare Scrapy")
     runs = [Run("full pipeline", ROOT), bare, *(Run(f"full pipeline of {d}", d.resolve()) for d in args.against),
-            *(Run(f"full pipeline {extra}", ROOT, shlex.split(extra)) for extra in args.also)]
+            *(_variant(extra) for extra in args.also)]
     portals = demo_portals(args.copies)
     print(f"{len(portals)} portals, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory() as tmp, DemoServer(portals) as server:
@@ -105,11 +125,12 @@ def main() -> None:
             shift = round_no % len(runs)
             line = []
             for n, run in enumerate(runs[shift:] + runs[:shift]):
-                pages, seconds, reports = (bare_crawl(server, urls_file) if run is bare else
-                                           full_crawl(run, server, args.copies, Path(tmp), round_no * 100 + n))
+                pages, seconds, reports, cpu = (bare_crawl(server, urls_file) if run is bare else
+                                                full_crawl(run, server, args.copies, Path(tmp), round_no * 100 + n))
                 run.rates.append(pages / seconds)
+                run.cpu.append(cpu / pages)
                 run.pages, run.reports = pages, reports
-                line.append(f"{run.label} {pages} pages in {seconds:.1f} s")
+                line.append(f"{run.label} {pages} pages in {seconds:.1f} s ({cpu:.1f} s CPU)")
             print(f"round {round_no + 1}: " + "; ".join(line), flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at end; "
           f"bare Scrapy: {bare.pages} pages, median {statistics.median(bare.rates):.0f} pages/s")
@@ -117,9 +138,11 @@ def main() -> None:
         if run is bare:
             continue
         ratios = [full / base for full, base in zip(run.rates, bare.rates, strict=True)]
+        cpu = [base / full for full, base in zip(run.cpu, bare.cpu, strict=True)]
         print(f"{run.label}: {run.pages} pages, {run.reports} reports, median {statistics.median(run.rates):.0f} "
               f"pages/s; ratio to bare Scrapy median {statistics.median(ratios):.2f} "
-              f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds)")
+              f"(min {min(ratios):.2f}, max {max(ratios):.2f}, {len(ratios)} rounds); CPU per page, bare over full: "
+              f"median {statistics.median(cpu):.2f} (min {min(cpu):.2f}, max {max(cpu):.2f})")
 
 
 if __name__ == "__main__":

@@ -92,13 +92,13 @@ NIANBAO_FEED_ENTRIES = 100  # newest events kept in the Atom feed
 NIANBAO_WEBHOOK_ATTEMPTS = 5  # network errors, 429 and 5xx are retried with exponential backoff
 NIANBAO_WEBHOOK_BACKOFF = 2.0  # seconds before the first retry, doubling
 NIANBAO_WEBHOOK_DEADLINE = 10.0  # seconds a crawl spends delivering at most; the rest waits in the archive
-# Flow order: fetch → extract → normalise → hash → dedupe → store → statistics.
+# Flow order: fetch → attachments → extract → normalise → hash → store (which also tells unchanged pages apart)
+# → statistics.
 ITEM_PIPELINES = {
     "pipelines.attachments.AttachmentsPipeline": 50,  # files a report is published as or with
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.normalise.NormalisePipeline": 200,
     "pipelines.hash.HashPipeline": 300,
-    "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.store.StorePipeline": 500,
     "pipelines.statistics.StatisticsPipeline": 600,  # tables 二/三/四 of a stored report, checked
 }

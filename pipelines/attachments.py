@@ -1,14 +1,14 @@
 """Stage 0: reports published as files (PDF, DOCX, DOC/WPS, OFD, scans) and files attached to pages.
 
-Runs before ``extract``.  A report link that answered with a file arrives with ``item.document``; a
-report page is searched for attachment links — ordinary links, TRS ``./YYYYMM/P0….pdf``, Hanweb
-``downfile.jsp?…filename=….pdf``, Fujian ``var apps = [{url, name}]`` arrays, ``viewer.html?file=…``
-wrappers, ``<iframe>``/``<embed>``/``<object>`` sources — which are downloaded through the Scrapy engine
-(same politeness, proxy and size limit as pages) like ``scrapy.pipelines.files`` does.  Every file is
-kept in the content-addressed file store, its text extracted in a capped child process
-(pipelines.text.documents), and recorded on the item; ``extract`` then uses that text when the page has
-none of its own or only says "详见附件".  Bad files get a status and an error for the run, never an
-exception: the crawl goes on.
+Runs before ``extract`` and parses the page for both (``item.page``: the one parse of a page).  A report
+link that answered with a file arrives with ``item.document``; a report page is searched for attachment
+links — ordinary links, TRS ``./YYYYMM/P0….pdf``, Hanweb ``downfile.jsp?…filename=….pdf``, Fujian
+``var apps = [{url, name}]`` arrays, ``viewer.html?file=…`` wrappers, ``<iframe>``/``<embed>``/``<object>``
+sources — which are downloaded through the Scrapy engine (same politeness, proxy and size limit as pages)
+like ``scrapy.pipelines.files`` does.  Every file is kept in the content-addressed file store, its text
+extracted in a capped child process (pipelines.text.documents), and recorded on the item; ``extract`` then
+uses that text when the page has none of its own or only says "详见附件".  Bad files get a status and an
+error for the run, never an exception: the crawl goes on.
 """
 
 from __future__ import annotations
@@ -83,28 +83,38 @@ def _unwrap_viewer(url: str) -> str:
     return url
 
 
+def _may_name_document(url: str) -> bool:
+    """Whether a link can resolve to a document URL: a document suffix must appear in it (decoded twice, since
+    a viewer's ``file=`` value is decoded once more when resolved).  Saves resolving the other links."""
+    text = unquote(unquote(url)).lower()
+    return any(ext in text for ext in _DOC_EXTENSIONS)
+
+
 def find_attachments(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
     """Document links on a page, in page order, each once."""
     found: dict[str, AttachmentLink] = {}
+    base_may = _may_name_document(base_url)  # a link without a path keeps the page's own
 
-    def add(raw: str | None, name: str) -> None:
+    def add(raw: str | None, name: Callable[[], str]) -> None:
         raw = (raw or "").strip()
         if not raw or raw.startswith(("javascript:", "#", "mailto:", "data:")):
             return
+        if not base_may and not _may_name_document(raw):
+            return
         url = _unwrap_viewer(urljoin(base_url, raw))
         if document_url(url) and url not in found:
-            found[url] = AttachmentLink(url, " ".join(name.split()) or file_name(url))
+            found[url] = AttachmentLink(url, " ".join(name().split()) or file_name(url))
 
     if page.doc is not None:
         for el in page.doc.iter("a", "iframe", "embed", "object", "frame"):
             if el.tag == "a":
-                add(el.get("href"), el.get("title") or el.text_content())
+                add(el.get("href"), lambda el=el: el.get("title") or el.text_content())
             else:
-                add(el.get("src") or el.get("data"), "")
+                add(el.get("src") or el.get("data"), str)
     for array in _JS_ARRAY.finditer(page.html):  # Fujian TRS: var apps = [{url:"…", name:"…"}]
         for entry in _JS_ENTRY.finditer(array.group(1)):
             name = _JS_NAME.search(entry.group(0))
-            add(entry.group(1), name.group(1) if name else "")
+            add(entry.group(1), lambda name=name: name.group(1) if name else "")
     return list(found.values())
 
 

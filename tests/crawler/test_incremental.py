@@ -1,6 +1,6 @@
 """Incremental re-crawls for real: the demo portals answer conditional requests, a second crawl revalidates
-list pages (304s) and downloads no archived detail page, a due recheck costs a 304, and the HTTP cache lives
-beside the archive."""
+list pages (304s) and downloads no archived detail page, a due recheck downloads the page again (report pages
+stay out of the HTTP cache), and the HTTP cache lives beside the archive."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy import Request
 from scrapy.settings import Settings
 
-from crawler.incremental import cache_dir
+from crawler.incremental import RevalidatingPolicy, cache_dir
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import changed_portals
 from storage import Archive
@@ -87,10 +88,10 @@ def test_second_crawl_revalidates_lists_and_downloads_no_archived_report(twice) 
 
 
 @pytest.mark.e2e
-def test_due_recheck_costs_a_304_and_keeps_the_archive(twice) -> None:
+def test_due_recheck_asks_the_portal_again_and_keeps_the_archive(twice) -> None:
     db, server, marks = twice
     third = statuses(server.requests[marks[2]:marks[3]], PORTALS)
-    assert third["detail"] == {304: len(URLS)}  # asked again, but with If-None-Match: no body sent
+    assert third["detail"] == {200: len(URLS)}  # asked again: report pages are never answered from the cache
     archive = Archive(db)
     run = archive.list_runs()[0]
     assert run.stats["nianbao/incremental/rechecked"] == len(URLS)
@@ -99,6 +100,16 @@ def test_due_recheck_costs_a_304_and_keeps_the_archive(twice) -> None:
         {d.content_key for p in PORTALS for d in p.documents if d.kind == "report"})
     recheck = max(s.last_seen for r in archive.iter_reports() for s in r.sightings)
     assert recheck.replace(tzinfo=None) >= run.started_at.replace(tzinfo=None)  # the recheck moved last_seen
+
+
+def test_report_pages_stay_out_of_the_http_cache() -> None:
+    """A report page sent with Last-Modified and no Cache-Control would look fresh for a tenth of its age."""
+    policy = RevalidatingPolicy(Settings({"HTTPCACHE_IGNORE_SCHEMES": [], "HTTPCACHE_ALWAYS_STORE": False,
+                                          "HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS": []}))
+    url = "http://www.daan.nianbao.test/zwgk/zfxxgknb/202302/t20230203_1556.html"
+    assert not policy.should_cache_request(Request(url, meta={"stage": "report"}))
+    assert policy.should_cache_request(Request(url, meta={"stage": "list"}))
+    assert policy.should_cache_request(Request(url, meta={"stage": "attachment"}))
 
 
 @pytest.mark.e2e

@@ -123,8 +123,9 @@ def find_body(doc: etree._Element, html: str, *, page_lines: bool) -> Body:
     if known:
         selector, el = known
         page, lines = render_with(doc, el) if page_lines else ([], [])
-        if _clean_subtree(el, aggressive=False) or not page_lines:
-            lines = render(el)  # the walk above saw what cleaning removed
+        cleaned = _clean_subtree(el, aggressive=False)
+        if cleaned or not page_lines:
+            lines = render(el)  # not rendered yet, or the page walk saw chrome that cleaning then removed
         if lines:
             return Body(selector, el, lines, page)
     elif page_lines:
@@ -146,6 +147,11 @@ def find_body(doc: etree._Element, html: str, *, page_lines: bool) -> Body:
     if text_len(text) < _MIN_PROSE_CHARS and not _PROSE_PUNCT.search(text):
         return Body(None, None, [], page)  # a list row or a link cluster won, not prose: a list/nav page has no body
     return Body("density", best, lines, page)
+
+
+# The descendants that can be hidden, and those that have a class or id to test (most elements have neither).
+_MAY_HIDE = etree.XPath(".//*[@hidden or @type or @style]")
+_NAMED = etree.XPath(".//*[@class or @id]")
 
 
 def _classes(el: etree._Element) -> set[str]:
@@ -182,24 +188,20 @@ def _clean_subtree(root: etree._Element, *, aggressive: bool) -> int:
     templates put in the editor area): a body paragraph never carries such a class and mostly links.
     Returns how many elements went.
     """
-    dropped = drop(el for el in root.iter() if isinstance(el.tag, str) and _is_hidden(el) and el is not root)
+    dropped = drop(el for el in _MAY_HIDE(root) if _is_hidden(el))
     if not aggressive:
         return dropped + drop(
             el
-            for el in root.iter()
-            if isinstance(el.tag, str)
-            and el is not root
-            and _classes(el) & _CHROME_TOKENS
+            for el in _NAMED(root)
+            if _classes(el) & _CHROME_TOKENS
             and _link_share(el) > _MAX_LINK_DENSITY
             and not _links_attachment(el)
         )
     dropped += drop(el for el in root.iter(*_LAYOUT_TAGS) if el is not root)
     dropped += drop(
         el
-        for el in root.iter()
-        if isinstance(el.tag, str)
-        and el is not root
-        and el.tag not in ("body", "html")
+        for el in _NAMED(root)
+        if el.tag not in ("body", "html")
         and _classes(el) & _CHROME_TOKENS
         and text_len("".join(el.itertext())) < 2000
     )

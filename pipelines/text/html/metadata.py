@@ -60,6 +60,8 @@ _XXGK_LABELS = (
 _XXGK_LABEL = re.compile(r"(" + "|".join(r"\s*".join(label) for label in _XXGK_LABELS) + r")\s*[:：]?")
 _INDEX_LABEL = re.compile(r"索\s*引\s*号")
 _NO_VALUE = frozenset({"", "无", "-", "/", "—", "暂无"})
+_INDEX_HITS = etree.XPath("//*[text()[contains(., '索')]]")  # elements whose own text may hold 索引号
+_HEADINGS_BEFORE = etree.XPath("preceding::*[self::h1 or contains(@class, 'title')][position() <= 6]")
 _SENTENCE = re.compile(r"[。，,；;：:！？]")
 # A 索引号 block is labels and short values, never sentences: an ancestor holding a sentence is the article
 # around the block (short reports often sit in one container with it), so the climb stops below it.
@@ -97,7 +99,7 @@ def take_xxgk_blocks(doc: etree._Element) -> dict[str, str]:
     Commented-out rows (Handan hides 成文日期 in ``<!-- -->``) fill fields the visible rows lack.
     """
     fields: dict[str, str] = {}
-    for hit in doc.xpath("//*[text()[contains(., '索')]]"):
+    for hit in _INDEX_HITS(doc):
         own = "".join(hit.itertext())
         attached = hit.getroottree().getroot() is doc  # False once inside an already-removed block
         if not attached or text_len(own) > 60 or not _INDEX_LABEL.search(own):
@@ -160,7 +162,7 @@ def article_heading(container: etree._Element | None) -> str | None:
     area = next(iter(list(container.iterancestors())[2:3]), None)
     if area is None:
         return None
-    found = container.xpath("preceding::*[self::h1 or contains(@class, 'title')][position() <= 6]")
+    found = _HEADINGS_BEFORE(container)
     for el in reversed(found):
         text = clean_line(" ".join(el.itertext()))
         if 4 <= len(text) <= 150 and area in el.iterancestors():

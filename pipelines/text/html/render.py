@@ -57,6 +57,8 @@ BLOCK_TAGS = frozenset(
 _WS = re.compile(r"[^\S\n]+")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])")
 _NOT_TEXT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+_CELLS = etree.XPath("./td|./th")
 
 
 def clean_line(line: str) -> str:
@@ -73,16 +75,12 @@ def _cell_text(cell: etree._Element) -> str:
     return _CJK_SPACE.sub("", clean_line(" ".join(cell.itertext()).replace("\t", " ").replace("\n", " ")))
 
 
-def _rows(table: etree._Element) -> list[etree._Element]:
-    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-
-
 def _data_table_lines(table: etree._Element) -> list[str] | None:
     """Tab-joined rows of a data table; None for a layout table (nested, one column, long cells),
     which is rendered as blocks instead. Each cell's text is computed once."""
     if table.find(".//table") is not None:
         return None
-    rows = [[_cell_text(c) for c in row.xpath("./td|./th")] for row in _rows(table)]
+    rows = [[_cell_text(c) for c in _CELLS(row)] for row in _ROWS(table)]
     if not rows or max(map(len, rows)) < 2 or any(text_len(cell) > 300 for row in rows for cell in row):
         return None
     return ["\t".join(cells) for cells in rows if any(cells)]
