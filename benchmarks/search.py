@@ -38,7 +38,7 @@ from storage.models import Portal, Report, Sighting
 from storage.session import dispose_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = sorted((ROOT / "crawler" / "demo" / "seeds").glob("*.txt"))
+SEEDS = sorted((ROOT / "nianbao" / "demo" / "seeds").glob("*.txt"))
 PROVINCES = [("辽宁省", "21"), ("吉林省", "22"), ("黑龙江省", "23"), ("江苏省", "32"), ("浙江省", "33"),
              ("福建省", "35"), ("山东省", "37"), ("河南省", "41"), ("湖北省", "42"), ("四川省", "51")]
 SYLLABLES = "安宁平和兴隆丰泰华新长永定清河山城东西南北阳明光远昌盛德顺天福江海云松"
