@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipelines.text.html.parse import drop, parse_markup
-from pipelines.text.html.render import render, render_with, text_len
+from pipelines.text.html.render import render, render_with, text_len, text_of
 
 # Body containers in priority order: precise CMS editor wrappers before generic layout names.
 CONTAINERS: tuple[str, ...] = (
@@ -170,10 +170,10 @@ def _is_hidden(el: etree._Element) -> bool:
 
 def _link_share(el: etree._Element) -> float:
     """Share of the element's text that sits inside links (0 for an element without text)."""
-    total = text_len("".join(el.itertext()))
+    total = text_len(text_of(el))
     if not total:
         return 0.0
-    return sum(text_len("".join(a.itertext())) for a in el.iter("a")) / total
+    return sum(text_len(text_of(a)) for a in el.iter("a")) / total
 
 
 def _links_attachment(el: etree._Element) -> bool:
@@ -203,19 +203,25 @@ def _clean_subtree(root: etree._Element, *, aggressive: bool) -> int:
         for el in _NAMED(root)
         if el.tag not in ("body", "html")
         and _classes(el) & _CHROME_TOKENS
-        and text_len("".join(el.itertext())) < 2000
+        and text_len(text_of(el)) < 2000
     )
-    return dropped + drop(el for el in root.iter("form") if text_len("".join(el.itertext())) < 200)
+    return dropped + drop(el for el in root.iter("form") if text_len(text_of(el)) < 200)
 
 
 def _known_container(doc: etree._Element) -> tuple[str, etree._Element] | None:
     """The first CONTAINERS selector matching an element with text; of its matches, the one with most text."""
     found = _CANDIDATES(doc)
-    sizes = {el: text_len("".join(el.itertext())) for el in found}
+    sizes: dict[etree._Element, int] = {}
+
+    def size(el: etree._Element) -> int:
+        if el not in sizes:
+            sizes[el] = text_len(text_of(el))
+        return sizes[el]
+
     for selector in CONTAINERS:
-        matches = [m for m in found if _matches(m, selector) and sizes[m]]
+        matches = [m for m in found if _matches(m, selector) and size(m)]
         if matches:
-            return selector, max(matches, key=sizes.__getitem__)
+            return selector, max(matches, key=size)
     return None
 
 

@@ -11,7 +11,7 @@ from lxml import etree
 
 from pipelines.text.dates import PUB, find_date
 from pipelines.text.html.parse import drop
-from pipelines.text.html.render import clean_line, render, text_len
+from pipelines.text.html.render import clean_line, render, text_len, text_of
 
 _WS_ALL = re.compile(r"\s+")
 _BAR_SOURCE = re.compile(r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\s:：|｜'\"]{2,40})")
@@ -100,13 +100,13 @@ def take_xxgk_blocks(doc: etree._Element) -> dict[str, str]:
     """
     fields: dict[str, str] = {}
     for hit in _INDEX_HITS(doc):
-        own = "".join(hit.itertext())
+        own = text_of(hit)
         attached = hit.getroottree().getroot() is doc  # False once inside an already-removed block
         if not attached or text_len(own) > 60 or not _INDEX_LABEL.search(own):
             continue
         block, labels = None, 0
         for anc in (hit, *hit.iterancestors()):
-            text = "".join(anc.itertext())
+            text = text_of(anc)
             if len(text) > 2500 or anc.tag in ("body", "html") or _PROSE.search(text):
                 break
             found = len({_WS_ALL.sub("", m.group(1)) for m in _XXGK_LABEL.finditer(text)})
