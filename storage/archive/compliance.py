@@ -153,9 +153,10 @@ class Compliance(ArchiveBase):
         span = list(range(first, last + 1)) if first is not None and last is not None else []
         grid: dict[tuple[str, str], ComplianceRow] = {}
         reports: dict[tuple[str, str], dict[int, list[dict[str, Any]]]] = {}
+        canonical = _canonical_organs(rows)
         for r in rows:
-            organ = organ_key(r["organ"] or r["display_name"] or r["portal"])
-            key = (r["portal"], organ)
+            key = (r["portal"], canonical[r["portal"], organ_key(r["organ"] or r["display_name"] or r["portal"])])
+            organ = key[1]
             if key not in grid:
                 grid[key] = ComplianceRow(r["portal"], r["display_name"], r["region"], r["region_code"], organ,
                                           organ_level(r["organ"] or r["display_name"], r["portal_level"]))
@@ -185,6 +186,24 @@ class Compliance(ArchiveBase):
             stmt = stmt.where(Portal.name == portal)
         with self._read() as s:
             return [dict(r._mapping) for r in s.execute(stmt)]
+
+
+def _canonical_organs(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(portal, organ key) → the row's organ: a name printed without its place ("财政局") joins the full name
+    ("靖宇县财政局") seen on the same portal when the missing prefix is the portal's own place, so one organ is
+    one row however a title spells it. Names of other places' organs are left alone."""
+    by_portal: dict[str, set[str]] = {}
+    places: dict[str, str] = {}
+    for r in rows:
+        by_portal.setdefault(r["portal"], set()).add(organ_key(r["organ"] or r["display_name"] or r["portal"]))
+        places[r["portal"]] = (r["region"] or "") + (r["display_name"] or "")
+    out: dict[tuple[str, str], str] = {}
+    for portal, organs in by_portal.items():
+        for organ in organs:
+            fuller = [o for o in organs if len(o) > len(organ) and o.endswith(organ)
+                      and o[:-len(organ)] in places[portal]]
+            out[portal, organ] = min(fuller, key=lambda o: (len(o), o)) if fuller else organ
+    return out
 
 
 def _cell(year: int, due: dt.date, found: list[dict[str, Any]]) -> ComplianceCell:

@@ -8,6 +8,7 @@ never taken from the view's own output. Runs on SQLite and PostgreSQL; the page 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ from storage.archive.compliance import Deadlines, organ_key, organ_level
 from tests.support.browser import chromium_page, require_browser, serving, shot
 from tests.support.commands import run_cmd
 from tests.support.monitoring import crawl
+from tests.support.records import rec
 
 YEARS = [2021, 2022, 2023, 2024]
 # (portal, organ, level) → per year: status, then "n" no tables / "!" tables do not add up
@@ -107,6 +109,25 @@ def test_organ_level_from_the_name() -> None:
     assert organ_key("大安市临江街道办事处") == "大安市临江街道"
     assert Deadlines().due("department", 2022).isoformat() == "2023-01-31"
     assert Deadlines().due("department", 2015).isoformat() == "2016-03-31"  # 2007 Regulations Art. 31
+
+
+def test_an_organ_printed_without_its_place_is_one_row(db_url: str) -> None:
+    """Titles print "财政局" one year and "靖宇县财政局" the next: one organ, one row; another county's 财政局 and a
+    name whose prefix is not this portal's place stay apart."""
+    archive = Archive(db_url)
+    archive.add_portal(PortalSpec(name="jingyu", homepage="http://jingyu.test/", region="吉林省白山市靖宇县",
+                                  level="county"))
+    archive.add_portal(PortalSpec(name="other", homepage="http://other.test/", region="吉林省白山市抚松县",
+                                  level="county"))
+    for i, (portal, organ, year) in enumerate([("jingyu", "靖宇县财政局", 2022), ("jingyu", "财政局", 2023),
+                                               ("jingyu", "长白县财政局", 2023), ("other", "财政局", 2023)]):
+        archive.record(rec(f"http://{portal}.test/{i}.html", f"{organ}{year}年政府信息公开工作年度报告 {i}",
+                           organ=organ, report_year=year, portal=portal, published=dt.date(year + 1, 1, 20)))
+    summary = _summary(archive)
+    # " n": these texts print no statistics tables
+    assert summary == {("jingyu", "靖宇县财政局", "department"): ["on_time n", "on_time n"],
+                       ("jingyu", "长白县财政局", "department"): ["missing", "on_time n"],
+                       ("other", "财政局", "department"): ["missing", "on_time n"]}
 
 
 @pytest.mark.e2e  # a real crawl and/or a real browser
