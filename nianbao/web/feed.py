@@ -1,5 +1,8 @@
 """`/feed.atom` (and `/portals/NAME/feed.atom`): the archive's new, changed and withdrawn reports as Atom,
-the same document the crawl writes beside the archive (nianbao/feed.py), with links to the report pages."""
+the same document the crawl writes beside the archive (nianbao/feed.py), with links to the report pages.
+
+`/feed.atom?q=…` takes the search page's query and filters, so a saved search is a feed ("tell me when a new
+report mentions 行政复议 in 吉林省"); the search page links to the feed of its own query."""
 
 from __future__ import annotations
 
@@ -7,12 +10,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from nianbao.feed import feed_xml
+from nianbao.web.forms import blank_to_none, filter_fields, form_filters
 from storage import Archive
 from storage.archive import ChangeEvent
+from storage.archive.query import Filters
 
 FEED_ENTRIES = 100
-# portal feeds filter the archive's newest events: look this many times further back for them
-PORTAL_LOOKBACK = 10
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
@@ -26,14 +29,19 @@ def feed_router(archive: Archive) -> APIRouter:
                         media_type=ATOM_TYPE)
 
     @router.get("/feed.atom", include_in_schema=False)
-    def feed(request: Request) -> Response:
-        return answer(request, archive.recent_changes(FEED_ENTRIES), "nianbao 年报: new, changed and withdrawn reports")
+    def feed(request: Request, q: str | None = None, year: str | None = None, region: str | None = None,
+             organ: str | None = None, portal: str | None = None, level: str | None = None) -> Response:
+        query = blank_to_none(q)
+        filters = form_filters(year=year, region=region, organ=organ, portal=portal, level=level)
+        wanted = " ".join(v for v in (query, *(f"{k}={v}" for k, v in filter_fields(filters))) if v)
+        return answer(request, archive.recent_changes(FEED_ENTRIES, query, filters),
+                      f"nianbao 年报: {wanted}" if wanted else "nianbao 年报: new, changed and withdrawn reports")
 
     @router.get("/portals/{name}/feed.atom", include_in_schema=False)
     def portal_feed(request: Request, name: str) -> Response:
         if archive.get_portal(name) is None:
             raise HTTPException(404, f"no portal named {name!r}")
-        events = [e for e in archive.recent_changes(FEED_ENTRIES * PORTAL_LOOKBACK) if e.portal == name]
-        return answer(request, events[:FEED_ENTRIES], f"nianbao 年报: {name}")
+        return answer(request, archive.recent_changes(FEED_ENTRIES, None, Filters(portal=name)),
+                      f"nianbao 年报: {name}")
 
     return router

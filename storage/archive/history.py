@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from storage.archive.base import ArchiveBase, _insert
+from storage.archive.query import Filters, Query, parse_terms
 from storage.archive.records import ArchiveError, ChangeEvent, VersionView
 from storage.models import Attachment, Portal, Report, ReportVersion, Sighting, utcnow
 from storage.session import write_session
@@ -132,8 +133,14 @@ class History(ArchiveBase):
                           .on_conflict_do_nothing(index_elements=["report_id", "url"]))
             return new_id
 
-    def recent_changes(self, limit: int = 100) -> list[ChangeEvent]:
-        """The newest new, changed and withdrawn reports, newest first (what the Atom feed shows)."""
+    def recent_changes(self, limit: int = 100, query: str | None = None, filters: Filters | None = None
+                       ) -> list[ChangeEvent]:
+        """The newest new, changed and withdrawn reports, newest first (what the Atom feed shows).
+
+        ``query`` and ``filters`` are those of search (a portal's feed, a saved search's feed): only events of
+        reports that match them, found in the database rather than among the newest events of all.
+        """
+        where = Query(self.engine).conditions(parse_terms(query), filters or Filters())
         with self._read() as s:
             first_url = (select(Sighting.url).where(Sighting.report_id == Report.id)
                          .order_by(Sighting.id).limit(1).scalar_subquery())
@@ -143,7 +150,7 @@ class History(ArchiveBase):
             events = [ChangeEvent("new", _utc(r.first_seen), r.id, r.title, r.url, r.portal)
                       for r in s.execute(select(Report.id, Report.title, Report.first_seen,
                                                 first_url.label("url"), first_portal.label("portal"))
-                                         .where(Report.id.not_in(edited))
+                                         .where(Report.id.not_in(edited), *where)
                                          .order_by(Report.first_seen.desc()).limit(limit))]
             events += [ChangeEvent("changed", _utc(r.seen_at), r.new_report_id, r.title, r.url, r.portal,
                                    f"replaces report {r.old_report_id}")
@@ -153,6 +160,7 @@ class History(ArchiveBase):
                                           .join(Report, Report.id == ReportVersion.new_report_id)
                                           .outerjoin(Sighting, Sighting.url == ReportVersion.url)
                                           .outerjoin(Portal, Portal.id == Sighting.portal_id)
+                                          .where(*where)
                                           .order_by(ReportVersion.seen_at.desc()).limit(limit))]
             events += [ChangeEvent("withdrawn", _utc(r.withdrawn_at), r.report_id, r.title, r.url, r.portal,
                                    r.withdrawn_reason or "")
@@ -160,7 +168,7 @@ class History(ArchiveBase):
                                                  Sighting.withdrawn_reason, Report.title, Portal.name.label("portal"))
                                           .join(Report, Report.id == Sighting.report_id)
                                           .outerjoin(Portal, Portal.id == Sighting.portal_id)
-                                          .where(Sighting.withdrawn_at.is_not(None))
+                                          .where(Sighting.withdrawn_at.is_not(None), *where)
                                           .order_by(Sighting.withdrawn_at.desc()).limit(limit))]
         return sorted(events, key=lambda e: e.at, reverse=True)[:limit]
 

@@ -7,12 +7,15 @@ import csv
 import hashlib
 import io
 import json
+import urllib.error
+import urllib.parse
 import urllib.request
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from storage import Archive, Outcome, PortalSpec, ReportRecord
+from storage.archive.query import Filters
 from tests.support.browser import chromium_page, require_browser, serving, shot
 from tests.support.commands import run_cmd
 
@@ -137,6 +140,39 @@ def test_feed_route_is_atom_and_marks_edits(sqlite_url: str) -> None:
             p.goto(f"{base}/reports/{ids['gone']}")
             assert p.is_visible("#withdrawn") and "HTTP 404" in p.inner_text(".sources")
             shot(p, "report-withdrawn")
+
+
+def test_feed_of_a_query_and_of_a_portal(db_url: str) -> None:
+    """A saved search is a feed: only events of matching reports, found however old they are."""
+    archive, ids = _archive(db_url)
+    archive.add_portal(PortalSpec(name="fusong", homepage="http://www.fusong.nianbao.test/"))
+    other = "抚松县2023年政府信息公开工作年度报告\n一、总体情况\n本年度收到行政复议申请2件。"
+    archive.record(ReportRecord(url="http://www.fusong.nianbao.test/1.html", body=other, portal="fusong",
+                                content_sha256=hashlib.sha256(other.encode()).hexdigest(), title="抚松县年报"))
+    fusong = archive.search("行政复议")[0].id
+    everything = {(e.kind, e.report_id) for e in archive.recent_changes()}
+    assert everything == {("new", ids["old"]), ("changed", ids["new"]), ("new", ids["gone"]),
+                          ("withdrawn", ids["gone"]), ("new", ids["kept"]), ("new", fusong)}
+    濛江 = {(e.kind, e.report_id) for e in archive.recent_changes(query="濛江乡")}
+    assert 濛江 == {("new", ids["kept"])}
+    jingyu = {e.report_id for e in archive.recent_changes(filters=Filters(portal="jingyu"))}
+    assert jingyu == {ids["new"], ids["gone"], ids["kept"]}  # the old text's URL now shows the edit ("changed")
+    assert [e.report_id for e in archive.recent_changes(1, filters=Filters(portal="fusong"))] == [fusong]
+    assert [e.kind for e in archive.recent_changes(query="8条")] == ["withdrawn", "new"]
+
+
+def test_feed_routes_take_the_search_query(sqlite_url: str) -> None:
+    _, ids = _archive(sqlite_url)
+    with serving(sqlite_url) as base:
+        with urllib.request.urlopen(base + "/feed.atom?q=" + urllib.parse.quote("濛江乡") + "&year=2023&region=") as a:
+            root = ET.fromstring(a.read())
+        assert _atom_problems(root) == []
+        assert "濛江乡" in root.findtext(f"{A}title", "")
+        links = [e.find(f"{A}link[@rel='alternate']").get("href") for e in root.findall(f"{A}entry")]  # type: ignore[union-attr]
+        assert links == [f"{base}/reports/{ids['kept']}"]
+        with pytest.raises(urllib.error.HTTPError) as bad:
+            urllib.request.urlopen(base + "/feed.atom?year=abc")
+        assert bad.value.code == 422
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
