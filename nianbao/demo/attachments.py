@@ -17,10 +17,12 @@ of :func:`demo_portals` because those files are not HTML pages.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import io
 import random
+import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -162,9 +164,24 @@ def docx_bytes(blocks: Sequence[Block]) -> bytes:
                 row.cells[i].text = cell.text
             if len(cells) < width:  # a short row's last cell spans the rest
                 row.cells[len(cells) - 1].merge(row.cells[width - 1]).text = cells[-1].text
+    # the same bytes every run (the demo archive is pinned by a regression snapshot): no save time inside
+    document.core_properties.created = document.core_properties.modified = _EPOCH
     buf = io.BytesIO()
     document.save(buf)
-    return buf.getvalue()
+    return _zip_without_times(buf.getvalue())
+
+
+_EPOCH = datetime.datetime(2024, 1, 1)
+
+
+def _zip_without_times(data: bytes) -> bytes:
+    """The zip again with every member dated 1980-01-01: python-docx stamps members with the time of saving."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------- the attachments portal
