@@ -45,13 +45,18 @@ class RunHealth:
         return self.errors / self.tried if self.tried else 0.0
 
 
-def by_portal(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """Every portal's counters in one pass over a run's stats (``portal_counters`` for all portals at once)."""
+def by_portal(stats: dict[str, Any], names: Sequence[str] = ()) -> dict[str, dict[str, int]]:
+    """Every portal's counters in one pass over a run's stats (``portal_counters`` for all portals at once).
+
+    A counter's portal is the part of its name up to the next "/", unless a longer prefix is one of ``names``
+    (a registry name may itself hold a "/")."""
+    known = {n for n in names if "/" in n}
     out: dict[str, dict[str, int]] = {}
     for key, value in stats.items():
         if key.startswith(PORTAL_PREFIX):
-            portal, _, name = key[len(PORTAL_PREFIX):].partition("/")
-            out.setdefault(portal, {})[name] = value
+            rest = key[len(PORTAL_PREFIX):]
+            portal = next((n for n in known if rest.startswith(n + "/")), rest.partition("/")[0])
+            out.setdefault(portal, {})[rest[len(portal) + 1:]] = value
     return out
 
 

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
 from nianbao.web.feed import feed_router
-from nianbao.web.models import ERRORS
+from nianbao.web.models import ERRORS, ReportDetail
 from nianbao.web.organ import organ_router
 from nianbao.web.portal import portal_router
 from nianbao.web.report import files_router, report_context
@@ -224,13 +224,13 @@ def create_app(archive: Archive | str) -> FastAPI:
                               for k, rows in archive.query.facets(_blank_to_none(q), filters).items()}
         return body
 
-    @app.get("/api/reports/{report_id}", tags=["reports"], responses=ERRORS)
+    @app.get("/api/reports/{report_id}", tags=["reports"], response_model=ReportDetail, responses=ERRORS)
     def api_report(report_id: int) -> dict[str, Any]:
-        """One report: metadata, clean text, every URL it was seen at, versions and attachments when known."""
+        """One report: metadata, clean text, every URL it was seen at, its versions and attachments."""
         report = archive.get_report(report_id)
         if report is None:
             raise HTTPException(404, f"no report with id {report_id}")
-        return _jsonable({**dataclasses.asdict(report),
-                          "versions": archive.versions(report_id), "attachments": archive.attachments(report_id)})
+        return {**{f.name: getattr(report, f.name) for f in dataclasses.fields(report)},
+                "versions": archive.versions(report_id), "attachments": archive.attachments(report_id)}
 
     return app

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from storage.archive import AttachmentView, SightingView, VersionView
+
 
 class Problem(BaseModel):
     """Why a request was refused: a bad combination of values (400) or nothing under that name or id (404)."""
@@ -22,6 +24,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Values that are each valid but unusable together"},
     404: {"model": Problem, "description": "No such report, portal or run"},
 }
+
+
+class ReportDetail(BaseModel):
+    """One archived report: its text and metadata, every URL it was seen at, its versions and its files."""
+
+    id: int
+    title: str | None
+    organ: str | None
+    report_year: int | None
+    report_year_source: str
+    published: dt.date | None
+    content_sha256: str
+    body: str
+    meta: dict[str, Any]
+    first_seen: dt.datetime
+    sightings: list[SightingView]
+    versions: list[VersionView]
+    attachments: list[AttachmentView]
 
 
 class RunError(BaseModel):

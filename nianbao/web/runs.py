@@ -76,7 +76,7 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         run = archive.get_run(run_id_or_404(run_id))
         if run is None:
             raise HTTPException(404, f"no run with id {run_id}")
-        counters = by_portal(run.stats)
+        counters = by_portal(run.stats, run.portals)
         named = [*run.portals, *sorted(set(counters) - set(run.portals))]  # counters of a portal not asked for
         return {**run_summary(run), "stats": run.stats,
                 "portal_runs": [portal_run(run, measure(run, p, counters.get(p, {}))) for p in named],

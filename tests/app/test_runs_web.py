@@ -17,7 +17,9 @@ from crawler.settings import (
     NIANBAO_DEADLINE_SINCE,
     NIANBAO_DEADLINE_SUBCOUNTY,
 )
+from nianbao.health import by_portal
 from nianbao.web import create_app
+from pipelines.components import portal_counters
 from storage import Archive
 from storage.archive.compliance import Deadlines, grid_records
 from tests.support.run_history import (
@@ -157,3 +159,14 @@ def test_compliance_api_is_the_archive_grid(site: tuple[TestClient, Archive, Run
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/compliance", "/api/runs", "/api/runs/{run_id}"} <= set(paths)
     assert {"200", "400", "404", "422"} <= set(paths["/api/runs/{run_id}"]["get"]["responses"])
+
+
+def test_counters_split_by_portal() -> None:
+    """The run page splits a run's stats once; each portal gets what ``portal_counters`` gives it, and a name
+    holding a "/" keeps its own counters apart from the portal its name starts with."""
+    stats = {"nianbao/portal/daan/list_pages": 2, "nianbao/portal/daan/errors/list": 1,
+             "nianbao/portal/省/厅/list_pages": 3, "nianbao/portal/省/reports/new": 4, "nianbao/list_pages": 5}
+    split = by_portal(stats, ["daan", "省/厅", "省"])
+    assert split["daan"] == portal_counters(stats, "daan") == {"list_pages": 2, "errors/list": 1}
+    assert split["省/厅"] == portal_counters(stats, "省/厅") == {"list_pages": 3}
+    assert split["省"] == {"reports/new": 4}
