@@ -14,9 +14,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from nianbao.health import alarms, measure
+from nianbao.health import PORTAL_PREFIX, alarms, measure
 from nianbao.web.models import ERRORS, PortalDetail
-from nianbao.web.runs import portal_run, run_summary
+from nianbao.web.runs import SUMMARY_KEYS, portal_run, run_summary
 from storage import Archive
 from storage.archive.query import Filters
 
@@ -31,7 +31,8 @@ def portal_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         spec = archive.get_portal(name)
         if spec is None:
             raise HTTPException(404, f"no portal named {name!r}")
-        runs, total = archive.runs_page(RUNS_SHOWN + 1, 0, name)  # one more: the previous of the oldest shown
+        # one more run: the previous of the oldest shown; of their stats only this portal's counters
+        runs, total = archive.runs_page(RUNS_SHOWN + 1, 0, name, prefix=f"{PORTAL_PREFIX}{name}/")
         measured = [measure(run, name) for run in runs]
         rows = []
         for index, (run, now) in enumerate(zip(runs[:RUNS_SHOWN], measured, strict=False)):
@@ -39,7 +40,7 @@ def portal_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
                            if r.finish_reason), None)
             rows.append(portal_run(run, dataclasses.replace(now, flags=alarms(now, before))))
         health = archive.portal_health(name)
-        last = archive.last_success(name)
+        last = archive.last_success(name, keys=SUMMARY_KEYS)
         return {"portal": {**dataclasses.asdict(spec), "column_urls": list(spec.column_urls)},
                 "reports": archive.query.count(None, Filters(portal=name)),
                 "health": health and {"status": health.status, "evidence": list(health.evidence),

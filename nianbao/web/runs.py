@@ -24,6 +24,8 @@ from storage.archive.query import MAX_OFFSET
 from storage.archive.reports import MAX_ID
 
 RUNS_PER_PAGE = 50
+# the run-wide counters a run's summary shows (``run_summary``): all a list of runs reads of their stats
+SUMMARY_KEYS = ("downloader/response_count", "nianbao/reports/new", "nianbao/reports/changed", "nianbao/errors")
 MAX_RUNS_LIMIT = 200
 
 
@@ -69,7 +71,7 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
     router = APIRouter()
 
     def run_list(limit: int, offset: int, portal: str | None) -> dict[str, Any]:
-        runs, total = archive.runs_page(limit, offset, portal or None)
+        runs, total = archive.runs_page(limit, offset, portal or None, keys=SUMMARY_KEYS)
         return {"total": total, "limit": limit, "offset": offset, "runs": [run_summary(r) for r in runs]}
 
     def run_detail(run_id: int) -> dict[str, Any]:

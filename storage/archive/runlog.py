@@ -9,14 +9,17 @@ a page of runs costs the same at 10 runs as at 10,000. Which portals a run crawl
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Text, cast, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
 from storage.archive.records import RunView
-from storage.archive.runs import _run_view
 from storage.models import CrawlRun, Portal, Report, ReportVersion, Sighting
 
 
@@ -33,39 +36,53 @@ class RunReport:
     portal: str | None
 
 
+_LIGHT = (CrawlRun.id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.finish_reason, CrawlRun.portals,
+          CrawlRun.errors)  # a run without its stats
+
+
 class RunLog(ArchiveBase):
     def _crawled(self, portal: str) -> ColumnElement[bool]:
-        """The run's portal list names ``portal``."""
-        if self.engine.dialect.name == "postgresql":
-            return cast(CrawlRun.portals, JSONB).contains([portal])
-        each = func.json_each(CrawlRun.portals).table_valued("value")
-        return exists(select(literal(1)).select_from(each).where(each.c.value == portal))
+        """The run's portal list names ``portal``.
 
-    def runs_page(self, limit: int = 20, offset: int = 0, portal: str | None = None) -> tuple[list[RunView], int]:
-        """Runs newest first (only those that crawled ``portal`` when given) and how many there are in all."""
+        A substring test on the list's stored text (as SQLAlchemy's JSON serialiser writes the name) rules out
+        most runs cheaply; the JSON test then makes it exact."""
+        quick = cast(CrawlRun.portals, Text).contains(json.dumps(portal), autoescape=True)
+        if self.engine.dialect.name == "postgresql":
+            return quick & cast(CrawlRun.portals, JSONB).contains([portal])
+        each = func.json_each(CrawlRun.portals).table_valued("value")
+        return quick & exists(select(literal(1)).select_from(each).where(each.c.value == portal))
+
+    def runs_page(self, limit: int = 20, offset: int = 0, portal: str | None = None, *,
+                  keys: Sequence[str] = (), prefix: str | None = None) -> tuple[list[RunView], int]:
+        """Runs newest first (only those that crawled ``portal`` when given) and how many there are in all.
+
+        Their ``stats`` hold only the counters named in ``keys`` or starting with ``prefix``: a crawl of every
+        portal stores megabytes of per-portal counters, and a page of runs needs a handful of them."""
         total = func.count().over().label("total")
-        stmt = select(CrawlRun, total).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
+        stmt = select(*_LIGHT, total).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
         if portal is not None:
             stmt = stmt.where(self._crawled(portal))
         with self._read() as s:
             rows = s.execute(stmt).all()
-            if rows or offset == 0:
-                return [_run_view(r[0]) for r in rows], rows[0].total if rows else 0
-            count = select(func.count(CrawlRun.id))
-            return [], s.scalar(count.where(self._crawled(portal)) if portal is not None else count) or 0
+            if not rows and offset:
+                count = select(func.count(CrawlRun.id))
+                return [], s.scalar(count.where(self._crawled(portal)) if portal is not None else count) or 0
+            return _with_stats(s, rows, keys, prefix), rows[0].total if rows else 0
 
-    def last_success(self, portal: str) -> RunView | None:
-        """The newest run that finished normally and read at least one list page of ``portal``.
+    def last_success(self, portal: str, *, keys: Sequence[str] = ()) -> RunView | None:
+        """The newest run that finished normally and read at least one list page of ``portal``, with the
+        counters named in ``keys``.
 
-        The per-portal counter is the one the crawl records (``pipelines.components.count``). It is read in
-        Python from runs streamed newest first: SQLite's JSON paths miss keys stored with ``\\u`` escapes, as
-        non-ASCII portal names are."""
-        key = f"nianbao/portal/{portal}/list_pages"
-        stmt = (select(CrawlRun).where(self._crawled(portal), CrawlRun.finish_reason == "finished")
-                .order_by(CrawlRun.id.desc()).execution_options(yield_per=50))
+        The per-portal counter is the one the crawl records (``pipelines.components.count``), found with
+        ``json_each`` (SQLite's JSON paths miss keys stored with ``\\u`` escapes, as non-ASCII names are)."""
+        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
+        read_lists = exists(select(literal(1)).select_from(each).where(
+            each.c.key == f"nianbao/portal/{portal}/list_pages", cast(cast(each.c.value, Text), Integer) > 0))
+        stmt = (select(*_LIGHT).where(self._crawled(portal), CrawlRun.finish_reason == "finished", read_lists)
+                .order_by(CrawlRun.id.desc()).limit(1))
         with self._read() as s:
-            row = next((r for r in s.scalars(stmt) if int((r.stats or {}).get(key) or 0) > 0), None)
-            return _run_view(row) if row else None
+            found = _with_stats(s, s.execute(stmt).all(), keys, None)
+        return found[0] if found else None
 
     def run_reports(self, run_id: int, limit: int = 500) -> list[RunReport]:
         """Reports first archived by the run and reports it found edited, by report id (at most ``limit`` each).
@@ -101,3 +118,20 @@ class RunLog(ArchiveBase):
                        .group_by(Report.id).order_by(Report.id).limit(limit))
             return [RunReport(r.id, r.change, r.title, r.organ, r.report_year, r.url, r.portal)
                     for stmt in (new, changed) for r in s.execute(stmt)]
+
+
+def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefix: str | None) -> list[RunView]:
+    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``.
+
+    One query for all the runs; ``json_each`` parses each run's stats once, whatever the number of keys."""
+    stats: dict[int, dict[str, Any]] = {r.id: {} for r in rows}
+    if rows and (keys or prefix):
+        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
+        wanted = [each.c.key.in_(list(keys))] if keys else []
+        if prefix:
+            wanted.append(func.substr(each.c.key, 1, len(prefix)) == prefix)
+        for run_id, key, value in s.execute(select(CrawlRun.id, each.c.key, each.c.value).join(each, true())
+                                            .where(CrawlRun.id.in_(stats), or_(*wanted))):
+            stats[run_id][key] = value
+    return [RunView(id=r.id, started_at=r.started_at, finished_at=r.finished_at, finish_reason=r.finish_reason,
+                    portals=tuple(r.portals or ()), stats=stats[r.id], errors=tuple(r.errors or ())) for r in rows]

@@ -46,6 +46,7 @@ def test_portal_health_run_by_run(site: tuple[TestClient, Archive, Runs]) -> Non
     body = client.get("/api/portals/daan").json()
     assert body["runs_total"] == 3 and body["health"]["status"] == "ok"
     assert body["last_success"]["id"] == runs.second  # the third has not finished
+    assert (body["last_success"]["pages"], body["last_success"]["errors"]) == (7, 2)
     third, second, first = body["runs"]
     assert [r["run_id"] for r in (third, second, first)] == [runs.third, runs.second, runs.first]
     assert (first["new"], first["changed"], first["list_pages"], first["errors"], first["alarms"]) == (1, 0, 2, 0, [])
@@ -99,6 +100,7 @@ def test_run_list_pages_and_filters(site: tuple[TestClient, Archive, Runs]) -> N
     client, _, runs = site
     page = client.get("/api/runs", params={"limit": 2}).json()
     assert page["total"] == 3 and [r["id"] for r in page["runs"]] == [runs.third, runs.second]
+    assert [(r["pages"], r["new"], r["changed"], r["errors"]) for r in page["runs"]] == [(0, 1, 0, 0), (7, 0, 1, 2)]
     assert [r["id"] for r in client.get("/api/runs", params={"limit": 2, "offset": 2}).json()["runs"]] == [runs.first]
     assert client.get("/api/runs", params={"offset": 50}).json() == {"total": 3, "limit": 50, "offset": 50,
                                                                       "runs": []}
