@@ -1,8 +1,8 @@
 """Reading crawl runs back for people: runs page by page (all, or those that crawled one portal), a portal's last
 successful run, and the reports a run archived.
 
-Each answer is one SELECT however many runs it covers (the run list counts its total with a window function), so
-a page of runs costs the same at 10 runs as at 10,000. Which portals a run crawled is a JSON list in
+Each answer is a fixed number of SELECTs however many runs it covers (the runs, their counters, the total), so
+a page of runs costs about the same at 10 runs as at 50,000. Which portals a run crawled is a JSON list in
 ``crawl_run.portals``; membership is tested with the dialect's JSON functions (SQLite ``json_each``, PostgreSQL
 ``jsonb @>``), so SQLite and PostgreSQL give the same answer.
 """
@@ -58,16 +58,14 @@ class RunLog(ArchiveBase):
 
         Their ``stats`` hold only the counters named in ``keys`` or starting with ``prefix``: a crawl of every
         portal stores megabytes of per-portal counters, and a page of runs needs a handful of them."""
-        total = func.count().over().label("total")
-        stmt = select(*_LIGHT, total).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
+        stmt = select(*_LIGHT).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
+        count = select(func.count(CrawlRun.id))
         if portal is not None:
-            stmt = stmt.where(self._crawled(portal))
-        with self._read() as s:
+            stmt, count = stmt.where(self._crawled(portal)), count.where(self._crawled(portal))
+        with self._read() as s:  # a window count(*) OVER () would carry every run's columns through the sort
             rows = s.execute(stmt).all()
-            if not rows and offset:
-                count = select(func.count(CrawlRun.id))
-                return [], s.scalar(count.where(self._crawled(portal)) if portal is not None else count) or 0
-            return _with_stats(s, rows, keys, prefix), rows[0].total if rows else 0
+            total = s.scalar(count) if offset or len(rows) == limit else len(rows)
+            return _with_stats(s, rows, keys, prefix), total or 0
 
     def last_success(self, portal: str, *, keys: Sequence[str] = ()) -> RunView | None:
         """The newest run that finished normally and read at least one list page of ``portal``, with the
