@@ -44,9 +44,11 @@ class RunLog(ArchiveBase):
     def _crawled(self, portal: str) -> ColumnElement[bool]:
         """The run's portal list names ``portal``.
 
-        A substring test on the list's stored text (as SQLAlchemy's JSON serialiser writes the name) rules out
-        most runs cheaply; the JSON test then makes it exact."""
-        quick = cast(CrawlRun.portals, Text).contains(json.dumps(portal), autoescape=True)
+        A substring test on the list's stored text (the name as a JSON serialiser writes it, escaped or not)
+        rules out most runs cheaply; the JSON test then makes it exact."""
+        text = cast(CrawlRun.portals, Text)
+        quick = or_(*(text.contains(form, autoescape=True)
+                      for form in dict.fromkeys((json.dumps(portal), json.dumps(portal, ensure_ascii=False)))))
         if self.engine.dialect.name == "postgresql":
             return quick & cast(CrawlRun.portals, JSONB).contains([portal])
         each = func.json_each(CrawlRun.portals).table_valued("value")

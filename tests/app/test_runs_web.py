@@ -111,6 +111,18 @@ def test_run_list_pages_and_filters(site: tuple[TestClient, Archive, Runs]) -> N
     assert "3 run(s), page 1 of 1" in html and html.count('<tr id="run-') == 3
 
 
+def test_portal_names_that_look_like_patterns(db_url: str) -> None:
+    """Run lists find a portal by its exact name: non-ASCII, and with the LIKE wildcards % and _ in it."""
+    archive, _ = load(db_url)
+    for names in (["大安_市"], ["大安%"], ["大安x市", "daan"], ["大安_市", "daan"]):
+        archive.finish_run(archive.start_run(names), "finished", {}, [])
+    with TestClient(create_app(archive)) as client:
+        def ids(portal: str) -> list[int]:
+            return [r["id"] for r in client.get("/api/runs", params={"portal": portal}).json()["runs"]]
+
+        assert ids("大安_市") == [4, 1] and ids("大安%") == [2] and ids("daan") == [4, 3] and ids("大安") == []
+
+
 @contextmanager
 def statements(archive: Archive) -> Iterator[list[str]]:
     seen: list[str] = []
