@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pipelines.components import portal_counters
 from storage import RunView
 
+PORTAL_PREFIX = "nianbao/portal/"  # the per-portal counters' names (pipelines.components.count)
 ERROR_RATE_ALARM = 0.25  # both the level and the jump that raise the alarm
 
 
@@ -31,6 +33,11 @@ class RunHealth:
     errors: int  # HTTP errors, timeouts, unreadable pages
     challenges: int  # anti-crawler challenge pages (crawler.hostile)
     tried: int  # list pages read + report links + errors: the error rate's denominator
+    unchanged: int = 0
+    list_pages: int = 0
+    report_pages: int = 0  # report pages read and extracted
+    gone: int = 0  # pages that meta-refresh back to their column (deleted documents)
+    trapped: int = 0  # redirect loops, and list paging cut at the page limit
     flags: tuple[str, ...] = ()
 
     @property
@@ -38,14 +45,33 @@ class RunHealth:
         return self.errors / self.tried if self.tried else 0.0
 
 
-def measure(run: RunView, portal: str) -> RunHealth:
-    c = portal_counters(run.stats, portal)
+def by_portal(stats: dict[str, Any], names: Sequence[str] = ()) -> dict[str, dict[str, int]]:
+    """Every portal's counters in one pass over a run's stats (``portal_counters`` for all portals at once).
+
+    A counter's portal is the part of its name up to the next "/", unless a longer prefix is one of ``names``
+    (a registry name may itself hold a "/")."""
+    known = {n for n in names if "/" in n}
+    out: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith(PORTAL_PREFIX):
+            rest = key[len(PORTAL_PREFIX):]
+            portal = next((n for n in known if rest.startswith(n + "/")), rest.partition("/")[0])
+            out.setdefault(portal, {})[rest[len(portal) + 1:]] = value
+    return out
+
+
+def measure(run: RunView, portal: str, counters: dict[str, int] | None = None) -> RunHealth:
+    """``portal`` in ``run``, from its counters (given when already split out by :func:`by_portal`)."""
+    c = portal_counters(run.stats, portal) if counters is None else counters
     links = sum(c.get(f"links/{kind}", 0) for kind in ("report", "related", "other"))
     return RunHealth(portal=portal, run_id=run.id, finish_reason=run.finish_reason, links=links,
                      new=c.get("reports/new", 0), changed=c.get("reports/changed", 0),
                      withdrawn=c.get("reports/withdrawn", 0), errors=c.get("errors", 0),
                      challenges=c.get("hostile/challenged", 0),
-                     tried=c.get("list_pages", 0) + c.get("links/report", 0) + c.get("errors", 0))
+                     tried=c.get("list_pages", 0) + c.get("links/report", 0) + c.get("errors", 0),
+                     unchanged=c.get("reports/unchanged", 0), list_pages=c.get("list_pages", 0),
+                     report_pages=c.get("extracted", 0), gone=c.get("hostile/gone", 0),
+                     trapped=c.get("hostile/trapped", 0) + c.get("list_pages_capped", 0))
 
 
 def alarms(now: RunHealth, before: RunHealth | None) -> tuple[str, ...]:

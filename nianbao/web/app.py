@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,17 +28,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
 from nianbao.web.feed import feed_router
+from nianbao.web.models import ERRORS, ReportDetail
 from nianbao.web.organ import organ_router
+from nianbao.web.portal import portal_router
 from nianbao.web.report import files_router, report_context
+from nianbao.web.runs import runs_router
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
 from storage.archive.records import HIGHLIGHT
 
-log = logging.getLogger("nianbao.web")
 HERE = Path(__file__).parent
 PAGE_SIZE = 20
 MAX_PAGE = MAX_OFFSET // PAGE_SIZE
-RUNS_SHOWN = 10
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                                "base-uri 'none'; frame-ancestors 'none'",
@@ -87,24 +87,6 @@ def safe_href(url: str | None) -> str | None:
     return url if url and re.match(r"https?://", url, re.I) else None
 
 
-def _as_mapping(item: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(item) and not isinstance(item, type):
-        return dataclasses.asdict(item)
-    return dict(item) if isinstance(item, dict) else {"value": item}
-
-
-def _optional(archive: Archive, method: str, *args: Any) -> Any:
-    """Call an archive feature that may not exist in this version (versions, diff, attachments, health)."""
-    func = getattr(archive, method, None)
-    if func is None:
-        return None
-    try:
-        return func(*args)
-    except Exception:  # an optional panel must never take the page down
-        log.warning("archive.%s%r failed", method, args, exc_info=True)
-        return None
-
-
 def _blank_to_none(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
@@ -147,6 +129,8 @@ def create_app(archive: Archive | str) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(compliance_router(archive, templates))
     app.include_router(organ_router(archive, templates))
+    app.include_router(portal_router(archive, templates))
+    app.include_router(runs_router(archive, templates))
     app.include_router(feed_router(archive))
     app.include_router(files_router(archive))
 
@@ -217,25 +201,9 @@ def create_app(archive: Archive | str) -> FastAPI:
         return templates.TemplateResponse(request, "report.html", {
             **report_context(archive, report_id, v1, v2), "terms": (q or "").split(), "q": q or ""})
 
-    @app.get("/portals/{name}", response_class=HTMLResponse, include_in_schema=False)
-    def portal_page(request: Request, name: str) -> Response:
-        return templates.TemplateResponse(request, "portal.html", portal_info(name))
-
-    def portal_info(name: str) -> dict[str, Any]:
-        spec = archive.get_portal(name)
-        if spec is None:
-            raise HTTPException(404, f"no portal named {name!r}")
-        runs = [r for r in archive.list_runs(limit=200) if not r.portals or name in r.portals][:RUNS_SHOWN]
-        health = _optional(archive, "portal_health", name)
-        return {"portal": spec, "reports": archive.query.count(None, Filters(portal=name)),
-                "health": _as_mapping(health) if health else None,
-                "runs": [{"id": r.id, "started_at": r.started_at, "finished_at": r.finished_at,
-                          "finish_reason": r.finish_reason,
-                          "errors": [e for e in r.errors if e.get("portal") in (None, name)]} for r in runs]}
-
     # -- JSON API ---------------------------------------------------------------------------------
 
-    @app.get("/api/search", tags=["search"])
+    @app.get("/api/search", tags=["search"], responses=ERRORS)
     def api_search(q: Annotated[str | None, Query(description="Terms, space-separated; all must match")] = None,
                    year: Annotated[int | None, Query(ge=1, le=9999)] = None,
                    region: Annotated[str | None, Query(description="Region name part or code prefix")] = None,
@@ -245,8 +213,9 @@ def create_app(archive: Archive | str) -> FastAPI:
                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, facets: bool = False) -> dict[str, Any]:
         """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
-        filters = Filters.of(year=year, region=region, organ=organ, portal=portal, published_from=published_from,
-                             published_to=published_to, level=level)
+        filters = Filters.of(year=year, region=_blank_to_none(region), organ=_blank_to_none(organ),
+                             portal=_blank_to_none(portal), published_from=published_from,
+                             published_to=published_to, level=_blank_to_none(level))  # empty: no filter, as in the form
         result = page_of(q, filters, sort, limit, offset)
         body: dict[str, Any] = {"total": result.total, "limit": limit, "offset": offset,
                                 "hits": _jsonable(result.hits)}
@@ -255,19 +224,13 @@ def create_app(archive: Archive | str) -> FastAPI:
                               for k, rows in archive.query.facets(_blank_to_none(q), filters).items()}
         return body
 
-    @app.get("/api/reports/{report_id}", tags=["reports"])
+    @app.get("/api/reports/{report_id}", tags=["reports"], response_model=ReportDetail, responses=ERRORS)
     def api_report(report_id: int) -> dict[str, Any]:
-        """One report: metadata, clean text, every URL it was seen at, versions and attachments when known."""
+        """One report: metadata, clean text, every URL it was seen at, its versions and attachments."""
         report = archive.get_report(report_id)
         if report is None:
             raise HTTPException(404, f"no report with id {report_id}")
-        return _jsonable({**dataclasses.asdict(report),
-                          "versions": _optional(archive, "versions", report_id) or [],
-                          "attachments": _optional(archive, "attachments", report_id) or []})
-
-    @app.get("/api/portals/{name}", tags=["portals"])
-    def api_portal(name: str) -> dict[str, Any]:
-        """A registry entry, its report count, health and recent crawl runs."""
-        return _jsonable(portal_info(name))
+        return {**{f.name: getattr(report, f.name) for f in dataclasses.fields(report)},
+                "versions": archive.versions(report_id), "attachments": archive.attachments(report_id)}
 
     return app

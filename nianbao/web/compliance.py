@@ -1,4 +1,5 @@
-"""`/compliance`: the organs × report years grid of ``Archive.compliance`` as a page, CSV and JSON.
+"""`/compliance`: the organs × report years grid of ``Archive.compliance`` as a page, CSV and JSON
+(`/api/compliance`, same filters, described in the OpenAPI document).
 
 Sorting, filtering and export are plain links and a GET form, so the page needs no JavaScript. Deadlines are
 the deadline settings in crawler/settings.py (docs/compliance.md).
@@ -7,11 +8,12 @@ the deadline settings in crawler/settings.py (docs/compliance.md).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -21,12 +23,16 @@ from crawler.settings import (
     NIANBAO_DEADLINE_SINCE,
     NIANBAO_DEADLINE_SUBCOUNTY,
 )
+from nianbao.web.models import ERRORS, ComplianceAnswer
 from storage import Archive, ArchiveError
 from storage.archive.compliance import LEVELS, RECORD_FIELDS, SORT_KEYS, ComplianceGrid, Deadlines, grid_records
 
 DEADLINES = Deadlines.parse(NIANBAO_DEADLINE_DEPARTMENT, NIANBAO_DEADLINE_GOVERNMENT, NIANBAO_DEADLINE_SUBCOUNTY,
                             NIANBAO_DEADLINE_SINCE)
 STATUS_LABEL = {"on_time": "按时", "late": "逾期", "undated": "日期不明", "missing": "未见"}
+# report years the API takes: the Regulations date from 2007 (first reports for 2008); a bound keeps grids small
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 def _year(value: str | None) -> int | None:
@@ -75,5 +81,26 @@ def compliance_router(archive: Archive, templates: Jinja2Templates) -> APIRouter
         writer.writerows(grid_records(grid_of(region, level, portal, first, last, sort)))
         return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="compliance.csv"'})
+
+    @router.get("/api/compliance", tags=["compliance"], response_model=ComplianceAnswer, responses=ERRORS)
+    def api_compliance(
+            region: Annotated[str, Query(description="Region name part or code prefix; empty: all")] = "",
+            level: Annotated[Literal[LEVELS] | None, Query(description="Organ level")] = None,  # type: ignore[valid-type]
+            portal: Annotated[str, Query(description="One portal's name; empty: all")] = "",
+            first: Year = None, last: Year = None,
+            sort: Literal[tuple(SORT_KEYS)] = "region") -> dict[str, Any]:  # type: ignore[valid-type]
+        """Every organ × report year: found or not, published on time against its deadline, standard tables,
+        tables that add up. Years default to the span of report years found; first after last: no years."""
+        empty = first is not None and last is not None and first > last  # no year in the range: no cells
+        grid = grid_of(region, level, portal, None if first is None else str(first),
+                       None if last is None or empty else str(last), sort)
+        return {"years": [] if empty else grid.years,
+                "deadlines": {lvl: "{:02d}-{:02d}".format(*getattr(grid.deadlines, lvl)) for lvl in LEVELS},
+                "deadlines_since": grid.deadlines.since,
+                "totals": {s: 0 if empty else sum(r.count(s) for r in grid.rows) for s in STATUS_LABEL},
+                "rows": [{"portal": r.portal, "portal_display": r.portal_display, "region": r.region,
+                          "region_code": r.region_code, "organ": r.organ, "level": r.level,
+                          "cells": [] if empty else [dataclasses.asdict(c) for c in r.cells.values()]}
+                         for r in grid.rows]}
 
     return router

@@ -38,12 +38,13 @@ from storage.archive.records import (
     VersionView,
 )
 from storage.archive.reports import Reports
+from storage.archive.runlog import RunLog
 from storage.archive.runs import Runs
 from storage.archive.search import Search
 from storage.archive.statistics import Statistics, StatisticsView
 
 
-class Archive(Portals, Reports, Search, History, Runs, Locks, Statistics, Compliance,
+class Archive(Portals, Reports, Search, History, Runs, RunLog, Locks, Statistics, Compliance,
               Marks):
     """Registry, reports, search, history, crawl runs, locks, statistics and compliance behind any SQLAlchemy URL.
 

@@ -146,8 +146,11 @@ class Compliance(ArchiveBase):
             raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
         rows = self._compliance_rows(region, portal)
         found = sorted({r["report_year"] for r in rows if r["report_year"] is not None})
-        first = first if first is not None else (found[0] if found else last)
-        last = last if last is not None else (found[-1] if found else first)
+        # an open end defaults to the span found, never past the given end: ?last=2000 asks for 2000 at most
+        first = first if first is not None else (min(found[0], last) if found and last is not None
+                                                 else found[0] if found else last)
+        last = last if last is not None else (max(found[-1], first) if found and first is not None
+                                              else found[-1] if found else first)
         if first is not None and last is not None and first > last:
             raise ValueError(f"first year {first} is after last year {last}")
         span = list(range(first, last + 1)) if first is not None and last is not None else []

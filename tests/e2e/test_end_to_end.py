@@ -12,8 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from nianbao.demo import DemoServer, broken_portals
+from nianbao.web import create_app
 from storage import Archive, PortalSpec
 from tests.support import ROOT
 from tests.support.commands import run_cmd
@@ -79,6 +81,23 @@ def test_second_demo_run_is_all_unchanged(demo_twice) -> None:
     assert run.stats.get("nianbao/reports/duplicate", 0) == 0
     assert run.stats["nianbao/reports/unchanged"] == archive.count_sightings()
     assert archive.count_reports() == len(list(archive.iter_reports()))
+
+
+def test_run_and_portal_pages_tell_the_two_demo_runs_apart(demo_twice) -> None:
+    """The web's run-to-run health read from what two real crawls recorded: everything new, then unchanged."""
+    db, _ = demo_twice
+    with TestClient(create_app(db)) as client:
+        second, first = client.get("/api/runs").json()["runs"][:2]
+        detail = client.get(f"/api/runs/{first['id']}").json()
+        assert len(detail["reports"]) == first["new"] == sum(p["new"] for p in detail["portal_runs"]) > 0
+        assert {p["portal"] for p in detail["portal_runs"] if p["challenged"]} == {"tongyu"}
+        assert client.get(f"/api/runs/{second['id']}").json()["reports"] == []
+        tongyu = client.get("/api/portals/tongyu").json()
+        assert tongyu["health"]["status"] == "challenged" and tongyu["last_success"] is None
+        daan = client.get("/api/portals/daan").json()
+        assert daan["last_success"]["id"] == second["id"]
+        now, before = daan["runs"][:2]
+        assert before["new"] > 0 and (now["new"], now["unchanged"]) == (0, before["report_pages"])
 
 
 def test_same_report_via_two_urls_and_two_portals_stored_once(demo_twice) -> None:

@@ -1,0 +1,137 @@
+"""Reading crawl runs back for people: runs page by page (all, or those that crawled one portal), a portal's last
+successful run, and the reports a run archived.
+
+Each answer is a fixed number of SELECTs however many runs it covers (the runs, their counters, the total), so
+a page of runs costs about the same at 10 runs as at 50,000. Which portals a run crawled is a JSON list in
+``crawl_run.portals``; membership is tested with the dialect's JSON functions (SQLite ``json_each``, PostgreSQL
+``jsonb @>``), so SQLite and PostgreSQL give the same answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Row, Text, cast, exists, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from storage.archive.base import ArchiveBase
+from storage.archive.records import RunView
+from storage.models import CrawlRun, Portal, Report, ReportVersion, Sighting
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """A report a run archived: ``change`` is "new" (first archived by the run) or "changed" (an edit it found)."""
+
+    report_id: int
+    change: str
+    title: str | None
+    organ: str | None
+    report_year: int | None
+    url: str | None
+    portal: str | None
+
+
+_LIGHT = (CrawlRun.id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.finish_reason, CrawlRun.portals,
+          CrawlRun.errors)  # a run without its stats
+
+
+class RunLog(ArchiveBase):
+    def _crawled(self, portal: str) -> ColumnElement[bool]:
+        """The run's portal list names ``portal``.
+
+        A substring test on the list's stored text (the name as a JSON serialiser writes it, escaped or not)
+        rules out most runs cheaply; the JSON test then makes it exact."""
+        text = cast(CrawlRun.portals, Text)
+        quick = or_(*(text.contains(form, autoescape=True)
+                      for form in dict.fromkeys((json.dumps(portal), json.dumps(portal, ensure_ascii=False)))))
+        if self.engine.dialect.name == "postgresql":
+            return quick & cast(CrawlRun.portals, JSONB).contains([portal])
+        each = func.json_each(CrawlRun.portals).table_valued("value")
+        return quick & exists(select(literal(1)).select_from(each).where(each.c.value == portal))
+
+    def runs_page(self, limit: int = 20, offset: int = 0, portal: str | None = None, *,
+                  keys: Sequence[str] = (), prefix: str | None = None) -> tuple[list[RunView], int]:
+        """Runs newest first (only those that crawled ``portal`` when given) and how many there are in all.
+
+        Their ``stats`` hold only the counters named in ``keys`` or starting with ``prefix``: a crawl of every
+        portal stores megabytes of per-portal counters, and a page of runs needs a handful of them."""
+        stmt = select(*_LIGHT).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
+        count = select(func.count(CrawlRun.id))
+        if portal is not None:
+            stmt, count = stmt.where(self._crawled(portal)), count.where(self._crawled(portal))
+        with self._read() as s:  # a window count(*) OVER () would carry every run's columns through the sort
+            rows = s.execute(stmt).all()
+            total = s.scalar(count) if offset or len(rows) == limit else len(rows)
+            return _with_stats(s, rows, keys, prefix), total or 0
+
+    def last_success(self, portal: str, *, keys: Sequence[str] = ()) -> RunView | None:
+        """The newest run that finished normally and read at least one list page of ``portal``, with the
+        counters named in ``keys``.
+
+        The per-portal counter is the one the crawl records (``pipelines.components.count``), found with
+        ``json_each`` (SQLite's JSON paths miss keys stored with ``\\u`` escapes, as non-ASCII names are)."""
+        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
+        read_lists = exists(select(literal(1)).select_from(each).where(
+            each.c.key == f"nianbao/portal/{portal}/list_pages", cast(cast(each.c.value, Text), Integer) > 0))
+        stmt = (select(*_LIGHT).where(self._crawled(portal), CrawlRun.finish_reason == "finished", read_lists)
+                .order_by(CrawlRun.id.desc()).limit(1))
+        with self._read() as s:
+            found = _with_stats(s, s.execute(stmt).all(), keys, None)
+        return found[0] if found else None
+
+    def run_reports(self, run_id: int, limit: int = 500) -> list[RunReport]:
+        """Reports first archived by the run and reports it found edited, by report id (at most ``limit`` each).
+
+        Edits are exact (``report_version.run_id``). A sighting's ``run_id`` moves to the last run that saw the
+        URL, so "first archived here" is a report that appeared within the run's time span on a URL first seen
+        then (its own, or the URL it stood at before an edit) of a portal the run crawled or still carrying
+        the run's id; portal locks keep two runs off one portal at once, so that names one run.
+        """
+        with self._read() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None:
+                return []
+            started, portals = run.started_at, list(run.portals or ())
+            finished = run.finished_at
+            in_span = [Report.first_seen >= started, Sighting.first_seen >= started]
+            if finished is not None:
+                in_span += [Report.first_seen <= finished, Sighting.first_seen <= finished]
+            new = (select(Report.id, literal("new").label("change"), Report.title, Report.organ, Report.report_year,
+                          func.min(Sighting.url).label("url"), func.min(Portal.name).label("portal"))
+                   .outerjoin(ReportVersion, ReportVersion.old_report_id == Report.id)  # a text since edited
+                   .join(Sighting, or_(Sighting.report_id == Report.id, Sighting.url == ReportVersion.url))
+                   .outerjoin(Portal, Portal.id == Sighting.portal_id)
+                   .where(*in_span, or_(Sighting.run_id == run_id, Portal.name.in_(portals)))
+                   .group_by(Report.id).order_by(Report.id).limit(limit))
+            changed = (select(Report.id, literal("changed").label("change"), Report.title, Report.organ,
+                              Report.report_year, func.min(ReportVersion.url).label("url"),
+                              func.min(Portal.name).label("portal"))
+                       .join(ReportVersion, ReportVersion.new_report_id == Report.id)
+                       .outerjoin(Sighting, Sighting.url == ReportVersion.url)
+                       .outerjoin(Portal, Portal.id == Sighting.portal_id)
+                       .where(ReportVersion.run_id == run_id)
+                       .group_by(Report.id).order_by(Report.id).limit(limit))
+            return [RunReport(r.id, r.change, r.title, r.organ, r.report_year, r.url, r.portal)
+                    for stmt in (new, changed) for r in s.execute(stmt)]
+
+
+def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefix: str | None) -> list[RunView]:
+    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``.
+
+    One query for all the runs; ``json_each`` parses each run's stats once, whatever the number of keys."""
+    stats: dict[int, dict[str, Any]] = {r.id: {} for r in rows}
+    if rows and (keys or prefix):
+        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
+        wanted = [each.c.key.in_(list(keys))] if keys else []
+        if prefix:
+            wanted.append(func.substr(each.c.key, 1, len(prefix)) == prefix)
+        for run_id, key, value in s.execute(select(CrawlRun.id, each.c.key, each.c.value).join(each, true())
+                                            .where(CrawlRun.id.in_(stats), or_(*wanted))):
+            stats[run_id][key] = value
+    return [RunView(id=r.id, started_at=r.started_at, finished_at=r.finished_at, finish_reason=r.finish_reason,
+                    portals=tuple(r.portals or ()), stats=stats[r.id], errors=tuple(r.errors or ())) for r in rows]
