@@ -24,6 +24,8 @@ TOY_RUNS = {
     "throughput.py": ["--copies", "1", "--rounds", "1"],
     "search.py": ["--docs", "300", "--backends", "sqlite,postgresql" if PG_URL else "sqlite"],
     "extraction.py": ["--rounds", "1"],
+    "run_pages.py": ["--portals", "20", "--runs", "3", "--rounds", "2",
+                     "--backends", "sqlite,postgresql" if PG_URL else "sqlite"],
 }
 NEEDS = {"extraction.py": ("trafilatura", "readability")}  # the bench extra
 NOT_RUN = {"bare_spider.py": "the baseline spider that throughput.py runs",
