@@ -3,19 +3,18 @@
 A portal is flagged when it **suddenly yields no links** (its last crawl found some), or when its
 **error rate jumps** (at least 25 % of what was tried failed, 25 points more than last time). Zero new
 reports is the normal state of a portal outside the reporting season and never an alarm. Everything is
-computed from the per-portal counters each run already stores (crawler.runs), so it needs no table.
+computed from the per-portal counters each run already stores (crawler.runs; as rows once it closes, read by
+``Archive.portal_counters``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from pipelines.components import portal_counters
 from storage import RunView
 
-PORTAL_PREFIX = "nianbao/portal/"  # the per-portal counters' names (pipelines.components.count)
 ERROR_RATE_ALARM = 0.25  # both the level and the jump that raise the alarm
 
 
@@ -45,23 +44,8 @@ class RunHealth:
         return self.errors / self.tried if self.tried else 0.0
 
 
-def by_portal(stats: dict[str, Any], names: Sequence[str] = ()) -> dict[str, dict[str, int]]:
-    """Every portal's counters in one pass over a run's stats (``portal_counters`` for all portals at once).
-
-    A counter's portal is the part of its name up to the next "/", unless a longer prefix is one of ``names``
-    (a registry name may itself hold a "/")."""
-    known = {n for n in names if "/" in n}
-    out: dict[str, dict[str, int]] = {}
-    for key, value in stats.items():
-        if key.startswith(PORTAL_PREFIX):
-            rest = key[len(PORTAL_PREFIX):]
-            portal = next((n for n in known if rest.startswith(n + "/")), rest.partition("/")[0])
-            out.setdefault(portal, {})[rest[len(portal) + 1:]] = value
-    return out
-
-
 def measure(run: RunView, portal: str, counters: dict[str, int] | None = None) -> RunHealth:
-    """``portal`` in ``run``, from its counters (given when already split out by :func:`by_portal`)."""
+    """``portal`` in ``run``, from its counters (given when already read, ``Archive.portal_counters``)."""
     c = portal_counters(run.stats, portal) if counters is None else counters
     links = sum(c.get(f"links/{kind}", 0) for kind in ("report", "related", "other"))
     return RunHealth(portal=portal, run_id=run.id, finish_reason=run.finish_reason, links=links,

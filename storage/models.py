@@ -154,6 +154,41 @@ class CrawlRun(Base):
     host: Mapped[str | None] = mapped_column(String(255))
 
 
+class RunPortal(Base):
+    """One portal in one closed crawl run: the counters the portal and run pages show (migration 0011).
+
+    The same numbers as the run's ``nianbao/portal/NAME/…`` entries in ``crawl_run.stats`` (which stays whole for
+    other readers), one row per portal the run crawled or counted, written with the run's close
+    (``Archive.finish_run``). A crawl of every portal stores megabytes of such counters in one JSON document;
+    here one portal's runs are an index range instead of a parse of every run's stats. Column names are the
+    counter names with "/" as "_" (``COUNTERS``).
+    """
+
+    __tablename__ = "crawl_run_portal"
+    __table_args__ = (Index("ix_crawl_run_portal_portal_run", "portal", "run_id"),)
+    COUNTERS: ClassVar[tuple[str, ...]] = (
+        "list_pages", "list_pages_capped", "links/report", "links/related", "links/other", "extracted",
+        "reports/new", "reports/changed", "reports/unchanged", "reports/withdrawn", "errors",
+        "hostile/challenged", "hostile/gone", "hostile/trapped")
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), primary_key=True)
+    portal: Mapped[str] = mapped_column(Text, primary_key=True)  # as the run named it: never refused
+    list_pages: Mapped[int] = mapped_column(Integer, server_default="0")
+    list_pages_capped: Mapped[int] = mapped_column(Integer, server_default="0")
+    links_report: Mapped[int] = mapped_column(Integer, server_default="0")
+    links_related: Mapped[int] = mapped_column(Integer, server_default="0")
+    links_other: Mapped[int] = mapped_column(Integer, server_default="0")
+    extracted: Mapped[int] = mapped_column(Integer, server_default="0")
+    reports_new: Mapped[int] = mapped_column(Integer, server_default="0")
+    reports_changed: Mapped[int] = mapped_column(Integer, server_default="0")
+    reports_unchanged: Mapped[int] = mapped_column(Integer, server_default="0")
+    reports_withdrawn: Mapped[int] = mapped_column(Integer, server_default="0")
+    errors: Mapped[int] = mapped_column(Integer, server_default="0")
+    hostile_challenged: Mapped[int] = mapped_column(Integer, server_default="0")
+    hostile_gone: Mapped[int] = mapped_column(Integer, server_default="0")
+    hostile_trapped: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
 class Attachment(Base):
     """A file a report was published as or with (migration 0004): PDF, DOCX, DOC/WPS, OFD or an image.
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from nianbao.health import PORTAL_PREFIX, alarms, measure
+from nianbao.health import alarms, measure
 from nianbao.web.models import ERRORS, PortalDetail
 from nianbao.web.runs import SUMMARY_KEYS, portal_run, run_summary
 from storage import Archive
@@ -31,9 +31,10 @@ def portal_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         spec = archive.get_portal(name)
         if spec is None:
             raise HTTPException(404, f"no portal named {name!r}")
-        # one more run: the previous of the oldest shown; of their stats only this portal's counters
-        runs, total = archive.runs_page(RUNS_SHOWN + 1, 0, name, prefix=f"{PORTAL_PREFIX}{name}/")
-        measured = [measure(run, name) for run in runs]
+        # one more run: the previous of the oldest shown; of their counters only this portal's
+        runs, total = archive.runs_page(RUNS_SHOWN + 1, 0, name)
+        counters = archive.portal_counters(runs, name)
+        measured = [measure(run, name, counters[run.id].get(name, {})) for run in runs]
         rows = []
         for index, (run, now) in enumerate(zip(runs[:RUNS_SHOWN], measured, strict=False)):
             before = next((m for r, m in zip(runs[index + 1:], measured[index + 1:], strict=True)

@@ -2,7 +2,8 @@
 portal's counts, its errors with portal and URL, and the reports it archived. JSON twins under /api/runs.
 
 Counts are the counters the crawl records per run and portal (``pipelines.components.count``, kept in
-``crawl_run.stats``; nianbao/health.py reads them); the reports are read from sightings and versions
+``crawl_run.stats`` and, once the run closes, as ``crawl_run_portal`` rows, which the pages read;
+nianbao/health.py interprets them); the reports are read from sightings and versions
 (``Archive.run_reports``). Every page is a fixed number of queries, however many runs or portals it shows.
 """
 
@@ -17,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from nianbao.health import RunHealth, by_portal, measure
+from nianbao.health import RunHealth, measure
 from nianbao.web.models import ERRORS, RunDetail, RunList
 from storage import Archive, RunView
 from storage.archive.query import MAX_OFFSET
@@ -78,7 +79,7 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         run = archive.get_run(run_id_or_404(run_id))
         if run is None:
             raise HTTPException(404, f"no run with id {run_id}")
-        counters = by_portal(run.stats, run.portals)
+        counters = archive.portal_counters([run])[run.id]
         named = [*run.portals, *sorted(set(counters) - set(run.portals))]  # counters of a portal not asked for
         return {**run_summary(run), "stats": run.stats,
                 "portal_runs": [portal_run(run, measure(run, p, counters.get(p, {}))) for p in named],

@@ -1,5 +1,5 @@
-"""Reading crawl runs back for people: runs page by page (all, or those that crawled one portal), a portal's last
-successful run, and the reports a run archived.
+"""Reading crawl runs back for people: runs page by page (all, or those that crawled one portal), their counters
+per portal (``crawl_run_portal``), a portal's last successful run, and the reports a run archived.
 
 Each answer is a fixed number of SELECTs however many runs it covers (the runs, their counters, the total), so
 a page of runs costs about the same at 10 runs as at 50,000. Which portals a run crawled is a JSON list in
@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Text, cast, exists, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Row, Text, cast, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
 from storage.archive.records import RunView
-from storage.models import CrawlRun, Portal, Report, ReportVersion, Sighting
+from storage.archive.runcounters import PORTAL_PREFIX, as_counters, by_portal
+from storage.models import CrawlRun, Portal, Report, ReportVersion, RunPortal, Sighting
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +56,11 @@ class RunLog(ArchiveBase):
         return quick & exists(select(literal(1)).select_from(each).where(each.c.value == portal))
 
     def runs_page(self, limit: int = 20, offset: int = 0, portal: str | None = None, *,
-                  keys: Sequence[str] = (), prefix: str | None = None) -> tuple[list[RunView], int]:
+                  keys: Sequence[str] = ()) -> tuple[list[RunView], int]:
         """Runs newest first (only those that crawled ``portal`` when given) and how many there are in all.
 
-        Their ``stats`` hold only the counters named in ``keys`` or starting with ``prefix``: a crawl of every
-        portal stores megabytes of per-portal counters, and a page of runs needs a handful of them."""
+        Their ``stats`` hold only the counters named in ``keys``: a crawl of every portal stores megabytes of
+        per-portal counters, and a page of runs needs a handful of them (per-portal ones: ``portal_counters``)."""
         stmt = select(*_LIGHT).order_by(CrawlRun.id.desc()).limit(limit).offset(offset)
         count = select(func.count(CrawlRun.id))
         if portal is not None:
@@ -67,22 +68,43 @@ class RunLog(ArchiveBase):
         with self._read() as s:  # a window count(*) OVER () would carry every run's columns through the sort
             rows = s.execute(stmt).all()
             total = s.scalar(count) if offset or len(rows) == limit else len(rows)
-            return _with_stats(s, rows, keys, prefix), total or 0
+            return _with_stats(s, rows, keys, None), total or 0
 
     def last_success(self, portal: str, *, keys: Sequence[str] = ()) -> RunView | None:
         """The newest run that finished normally and read at least one list page of ``portal``, with the
         counters named in ``keys``.
 
-        The per-portal counter is the one the crawl records (``pipelines.components.count``), found with
-        ``json_each`` (SQLite's JSON paths miss keys stored with ``\\u`` escapes, as non-ASCII names are)."""
-        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
-        read_lists = exists(select(literal(1)).select_from(each).where(
-            each.c.key == f"nianbao/portal/{portal}/list_pages", cast(cast(each.c.value, Text), Integer) > 0))
+        The per-portal counter is the one the crawl records (``pipelines.components.count``), read from the
+        run's ``crawl_run_portal`` row (written when a run closes, so a run that finished normally has one)."""
+        read_lists = exists().where(RunPortal.run_id == CrawlRun.id, RunPortal.portal == portal,
+                                    RunPortal.list_pages > 0)
         stmt = (select(*_LIGHT).where(self._crawled(portal), CrawlRun.finish_reason == "finished", read_lists)
                 .order_by(CrawlRun.id.desc()).limit(1))
         with self._read() as s:
             found = _with_stats(s, s.execute(stmt).all(), keys, None)
         return found[0] if found else None
+
+    def portal_counters(self, runs: Sequence[RunView], portal: str | None = None
+                        ) -> dict[int, dict[str, dict[str, int]]]:
+        """Each run's counters by portal (only ``portal``'s when given), under the names the stats use.
+
+        A closed run's are its ``crawl_run_portal`` rows: an index range, however big its stats. A run without
+        rows (still open, or killed before it closed) shows what its stats hold so far — the reports counted
+        while it runs (``Archive.record``) — split by :func:`by_portal` as the close would split them."""
+        out: dict[int, dict[str, dict[str, int]]] = {r.id: {} for r in runs}
+        stmt = select(RunPortal).where(RunPortal.run_id.in_(out))
+        if portal is not None:
+            stmt = stmt.where(RunPortal.portal == portal)
+        with self._read() as s:
+            for row in s.scalars(stmt):
+                out[row.run_id][row.portal] = as_counters(row)
+            unclosed = [r for r in runs if not out[r.id]]
+            if unclosed:
+                prefix = f"{PORTAL_PREFIX}{portal}/" if portal is not None else PORTAL_PREFIX
+                stats = _stats_of(s, [r.id for r in unclosed], (), prefix)
+                for run in unclosed:
+                    out[run.id] = by_portal(stats[run.id], run.portals)
+        return out
 
     def run_reports(self, run_id: int, limit: int = 500) -> list[RunReport]:
         """Reports first archived by the run and reports it found edited, by report id (at most ``limit`` each).
@@ -120,12 +142,14 @@ class RunLog(ArchiveBase):
                     for stmt in (new, changed) for r in s.execute(stmt)]
 
 
-def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefix: str | None) -> list[RunView]:
-    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``.
+def _stats_of(s: Session, run_ids: Sequence[int], keys: Sequence[str], prefix: str | None
+              ) -> dict[int, dict[str, Any]]:
+    """The counters of each run named in ``keys`` or under ``prefix``, without loading its whole stats.
 
-    One query for all the runs; ``json_each`` parses each run's stats once, whatever the number of keys."""
-    stats: dict[int, dict[str, Any]] = {r.id: {} for r in rows}
-    if rows and (keys or prefix):
+    One query for all the runs; ``json_each`` parses each run's stats once, whatever the number of keys (SQLite's
+    JSON paths miss keys stored with ``\\u`` escapes, as non-ASCII names are)."""
+    stats: dict[int, dict[str, Any]] = {run_id: {} for run_id in run_ids}
+    if run_ids and (keys or prefix):
         each = func.json_each(CrawlRun.stats).table_valued("key", "value")
         wanted = [each.c.key.in_(list(keys))] if keys else []
         if prefix:
@@ -133,5 +157,11 @@ def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefi
         for run_id, key, value in s.execute(select(CrawlRun.id, each.c.key, each.c.value).join(each, true())
                                             .where(CrawlRun.id.in_(stats), or_(*wanted))):
             stats[run_id][key] = value
+    return stats
+
+
+def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefix: str | None) -> list[RunView]:
+    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``."""
+    stats = _stats_of(s, [r.id for r in rows], keys, prefix)
     return [RunView(id=r.id, started_at=r.started_at, finished_at=r.finished_at, finish_reason=r.finish_reason,
                     portals=tuple(r.portals or ()), stats=stats[r.id], errors=tuple(r.errors or ())) for r in rows]

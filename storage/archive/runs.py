@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from storage.archive.base import ArchiveBase
 from storage.archive.locks import pid_alive
 from storage.archive.records import RunView, _jsonable
+from storage.archive.runcounters import write_portal_rows
 from storage.models import CrawlRun, Notification, utcnow
 from storage.session import write_session
 
@@ -62,9 +63,13 @@ class Runs(ArchiveBase):
 
     def finish_run(self, run_id: int, reason: str, stats: dict[str, Any],
                    errors: Sequence[dict[str, Any]]) -> None:
+        """Close the run with its stats and errors, and its per-portal counters as rows in the same transaction."""
         with write_session(self.engine) as s:
-            s.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-                finished_at=utcnow(), finish_reason=reason, stats=_jsonable(stats), errors=list(errors)))
+            portals = s.scalar(update(CrawlRun).where(CrawlRun.id == run_id).values(
+                finished_at=utcnow(), finish_reason=reason, stats=_jsonable(stats), errors=list(errors))
+                .returning(CrawlRun.portals))
+            if portals is not None:
+                write_portal_rows(s, run_id, stats, list(portals))
 
     def get_run(self, run_id: int) -> RunView | None:
         with self._read() as s:

@@ -17,11 +17,11 @@ from crawler.settings import (
     NIANBAO_DEADLINE_SINCE,
     NIANBAO_DEADLINE_SUBCOUNTY,
 )
-from nianbao.health import by_portal
 from nianbao.web import create_app
 from pipelines.components import portal_counters
 from storage import Archive
 from storage.archive.compliance import Deadlines, grid_records
+from storage.archive.runcounters import by_portal
 from tests.support.run_history import (
     CHALLENGE,
     EDITED_TITLE,
