@@ -1,0 +1,121 @@
+"""Per-portal run counters as rows (``crawl_run_portal``, migration 0011) on SQLite and PostgreSQL: written when a
+run closes, rebuilt by the migration's backfill exactly as the close writes them, and what the portal and run
+pages show (not the run's stats document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, insert, inspect, select, update
+
+from nianbao.web import create_app
+from storage import Archive
+from storage.archive.runcounters import backfill_run_portals
+from storage.models import CrawlRun, RunPortal, utcnow
+from storage.session import write_session
+from tests.support import ROOT
+from tests.support.sample_archive import load
+
+STATS: dict[str, Any] = {
+    "downloader/response_count": 12, "nianbao/list_pages": 9,
+    "nianbao/portal/daan/list_pages": 2, "nianbao/portal/daan/links/report": 5, "nianbao/portal/daan/errors": 1,
+    "nianbao/portal/daan/errors/list": 1, "nianbao/portal/daan/reports/new": 3,
+    "nianbao/portal/daan/hostile/trapped": 1, "nianbao/portal/daan/list_pages_capped": 1,
+    "nianbao/portal/省/厅/list_pages": 4, "nianbao/portal/省/厅/hostile/challenged": 2,
+    "nianbao/portal/省/reports/withdrawn": 6,
+    "nianbao/portal/unlisted/extracted": 7,  # counted for a portal the run was not given
+}
+
+
+def _rows(archive: Archive) -> list[tuple[Any, ...]]:
+    with archive.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(RunPortal).order_by(RunPortal.run_id, RunPortal.portal))]
+
+
+def test_close_writes_rows_and_backfill_rebuilds_them(db_url: str) -> None:
+    archive, _ = load(db_url)
+    closed = archive.start_run(["daan", "省/厅", "省", "xinfu"])
+    archive.finish_run(closed, "finished", STATS, [])
+    still_open = archive.start_run(["daan"])
+    counters = archive.portal_counters([archive.get_run(closed)])[closed]  # type: ignore[list-item]
+    assert set(counters) == {"daan", "省/厅", "省", "xinfu", "unlisted"}
+    assert (counters["daan"]["list_pages"], counters["daan"]["links/report"], counters["daan"]["reports/new"],
+            counters["daan"]["list_pages_capped"]) == (2, 5, 3, 1)
+    assert (counters["省/厅"]["list_pages"], counters["省/厅"]["hostile/challenged"]) == (4, 2)
+    assert counters["省"]["reports/withdrawn"] == 6 and counters["省"]["list_pages"] == 0
+    assert set(counters["xinfu"].values()) == {0} and counters["unlisted"]["extracted"] == 7
+    written = _rows(archive)
+    assert [r[0] for r in written] == [closed] * 5  # the open run has none
+
+    with write_session(archive.engine) as s:
+        s.execute(delete(RunPortal))
+    with archive.engine.begin() as conn:
+        assert backfill_run_portals(conn, batch=1) == 1
+        assert backfill_run_portals(conn) == 0  # runs with rows are left alone
+    assert _rows(archive) == written
+    archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 1}, [])
+    archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 8}, [])  # closed again
+    assert archive.portal_counters([archive.get_run(still_open)])[still_open] == {  # type: ignore[list-item]
+        "daan": {c: 8 if c == "list_pages" else 0 for c in RunPortal.COUNTERS}}
+
+
+def _migrate(archive: Archive, revision: str) -> None:
+    """Alembic itself, on the archive's database, to ``revision`` (downgrade below the head, upgrade to it)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
+    with archive.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        if revision == "heads":
+            command.upgrade(cfg, revision)
+        else:
+            command.downgrade(cfg, revision)
+        conn.commit()
+
+
+def test_migration_backfills_runs_closed_before_it(db_url: str) -> None:
+    """Runs closed under the old schema (stats only) get their rows when migration 0011 creates the table."""
+    archive, _ = load(db_url)
+    _migrate(archive, "0010")
+    assert "crawl_run_portal" not in inspect(archive.engine).get_table_names()
+    now = utcnow()
+    with archive.engine.begin() as conn:
+        conn.execute(insert(CrawlRun), [
+            {"started_at": now, "finished_at": now, "finish_reason": "finished", "portals": ["daan", "省/厅"],
+             "stats": STATS, "errors": []},
+            {"started_at": now, "finished_at": None, "finish_reason": None, "portals": ["daan"],  # still open
+             "stats": {"nianbao/portal/daan/reports/new": 1}, "errors": []}])
+        closed = conn.scalar(select(CrawlRun.id).where(CrawlRun.finished_at.is_not(None)))
+    _migrate(archive, "heads")
+    assert {(r[0], r[1], r[2], r[3]) for r in _rows(archive)} == {  # run, portal, list_pages, list_pages_capped
+        (closed, "daan", 2, 1), (closed, "省/厅", 4, 0), (closed, "省", 0, 0), (closed, "unlisted", 0, 0)}
+    counters = archive.portal_counters([archive.get_run(closed)], "省/厅")[closed]  # type: ignore[list-item]
+    assert counters["省/厅"]["hostile/challenged"] == 2
+
+
+def test_pages_read_the_rows(db_url: str) -> None:
+    """With the per-portal counters gone from the run's stats, the pages still show what the run recorded; an open
+    run (no rows yet) shows what its stats hold so far."""
+    archive, _ = load(db_url)
+    closed = archive.start_run(["daan", "xinfu"])
+    archive.finish_run(closed, "finished", STATS, [])
+    with write_session(archive.engine) as s:
+        s.execute(update(CrawlRun).where(CrawlRun.id == closed).values(stats={"downloader/response_count": 12}))
+    running = archive.start_run(["daan"])
+    with write_session(archive.engine) as s:
+        s.execute(update(CrawlRun).where(CrawlRun.id == running)
+                  .values(stats={"nianbao/portal/daan/reports/new": 4}))
+    with TestClient(create_app(archive)) as client:
+        body = client.get("/api/portals/daan").json()
+        now, then = body["runs"]
+        assert (now["run_id"], now["new"], now["list_pages"]) == (running, 4, 0)
+        assert (then["run_id"], then["new"], then["list_pages"], then["errors"], then["trapped"]) == (closed, 3, 2,
+                                                                                                      1, 2)
+        assert body["last_success"]["id"] == closed
+        shown = {p["portal"]: (p["list_pages"], p["challenged"], p["withdrawn"])
+                 for p in client.get(f"/api/runs/{closed}").json()["portal_runs"]}
+        # 省/厅 is not among this run's portals: its counters count as 省's under names it does not show
+        assert shown == {"daan": (2, 0, 0), "xinfu": (0, 0, 0), "省": (0, 0, 6), "unlisted": (0, 0, 0)}
+        assert f'<tr id="run-{closed}">' in client.get("/portals/daan").text
