@@ -6,11 +6,13 @@ Two shapes of run history over P portals (default 2,000), R runs each (default 2
 * ``wide``: R crawls of every portal at once; each run stores every portal's counters (``nianbao/portal/NAME/…``
   in ``crawl_run.stats``), ~1.3 MB of JSON a run with 16 counters a portal.
 
-Runs are inserted in bulk (the archive's ``start_run``/``finish_run`` write them one at a time), then the portal
-page, the portal JSON, the run list (HTML, and JSON for one portal) are timed in-process through the ASGI app,
-p50/p95 each. Baseline, in the same run: the portal's run-to-run counters read the way the page did before, the
-newest 200 runs loaded whole (``Archive.list_runs``) and the portal's picked in Python; the last line of a shape
-is baseline p50 / portal-page p50.
+Runs are inserted in bulk (the archive's ``start_run``/``finish_run`` write them one at a time) and their
+per-portal rows (``crawl_run_portal``) filled by the backfill migration 0011 runs, timed; then the portal page,
+the portal JSON, the run list (HTML, and JSON for one portal) and one run's page are timed in-process through the
+ASGI app, p50/p95 each. Baseline, in the same run: the portal's run-to-run counters read the way the first
+portal page did, the newest 200 runs loaded whole (``Archive.list_runs``) and the portal's picked in Python; the
+last line of a shape is baseline p50 / portal-page p50. (The stats-JSON read the page used before
+``crawl_run_portal``: run this script from a checkout before migration 0011.)
 
 Usage: python benchmarks/run_pages.py [--portals 2000] [--runs 25] [--rounds 15] [--shapes scheduled,wide]
 [--backends sqlite,postgresql] [--pg URL]   (PostgreSQL is skipped when no server answers.)
@@ -39,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from nianbao.health import measure  # noqa: E402
 from nianbao.web import create_app  # noqa: E402
 from storage import Archive, PortalSpec  # noqa: E402
+from storage.archive.runcounters import backfill_run_portals  # noqa: E402
 from storage.models import CrawlRun, utcnow  # noqa: E402
 from storage.session import dispose_engine  # noqa: E402
 
@@ -61,6 +64,10 @@ def build(url: str, shape: str, portals: int, runs: int) -> Archive:
                  "errors": [], "stats": {"downloader/response_count": 30, "nianbao/reports/new": 1,
                                          **{f"nianbao/portal/{n}/{c}": 3 for n in crawled for c in COUNTERS}}}
                 for crawled in crawls[start:start + 1000]])
+    start = time.perf_counter()
+    with archive.engine.begin() as conn:
+        filled = backfill_run_portals(conn)
+    print(f"  backfill of crawl_run_portal: {filled} runs in {time.perf_counter() - start:.1f} s")
     return archive
 
 
@@ -117,6 +124,8 @@ def main() -> None:
         for shape in args.shapes.split(","):
             with database(backend, args.pg) as url:
                 if url is not None:
+                    print(f"{backend}, {shape}: {args.portals} portals, {args.runs} runs each, "
+                          f"{len(COUNTERS)} counters a portal")
                     report(backend, shape, build(url, shape, args.portals, args.runs), args)
                     dispose_engine(url)
 
@@ -124,9 +133,9 @@ def main() -> None:
 def report(backend: str, shape: str, archive: Archive, args: argparse.Namespace) -> None:
     name = "p0001"
     client = TestClient(create_app(archive))
-    print(f"{backend}, {shape}: {args.portals} portals, {args.runs} runs each, {len(COUNTERS)} counters a portal")
     pages = {"/portals/NAME": f"/portals/{name}", "/api/portals/NAME": f"/api/portals/{name}",
-             "/runs": "/runs", "/api/runs?portal=NAME": f"/api/runs?portal={name}"}
+             "/runs": "/runs", "/api/runs?portal=NAME": f"/api/runs?portal={name}",
+             "/runs/ID": f"/runs/{archive.runs_page(1, 0, name)[0][0].id}"}
     results = {}
     for label, path in pages.items():
         results[label] = timed(lambda p=path: client.get(p).raise_for_status(), args.rounds)
