@@ -85,30 +85,6 @@ class Reports(ArchiveBase):
 
     # -- reports ----------------------------------------------------------------------------------
 
-    def touch_if_unchanged(self, url: str, content_sha256: str, *, run_id: int | None = None,
-                           http_status: int | None = 200) -> bool:
-        """Mark a URL as seen again when it still carries this content; False when it does not.
-
-        A read first: only an unchanged page (the usual case on re-crawls) takes the write lock, so a
-        page with new content costs no empty write transaction before the store stage writes it.
-        """
-        same = (select(Sighting.id).join(Report, Sighting.report_id == Report.id)
-                .where(Sighting.url == url, Report.content_sha256 == content_sha256))
-        with self._read() as s:
-            if s.scalar(same) is None:
-                return False
-        with write_session(self.engine) as s:
-            result = s.execute(update(Sighting)
-                               .where(Sighting.id.in_(same))
-                               .values(last_seen=utcnow(), run_id=run_id, http_status=http_status,
-                                       withdrawn_at=None, withdrawn_reason=None))
-            if result.rowcount != 1:
-                return False
-            portal = s.scalar(select(Portal.name).join(Sighting, Sighting.portal_id == Portal.id)
-                              .where(Sighting.url == url))
-            _count_on_run(s, run_id, portal, Outcome.UNCHANGED)
-            return True
-
     def record(self, rec: ReportRecord) -> Outcome:
         """Store one fetched report idempotently and say what that changed.
 
