@@ -110,8 +110,14 @@ class Reports(ArchiveBase):
         now = utcnow()
         outcomes: list[Outcome] = []
         with write_session(self.engine) as s:
+            # What the archive already holds, asked once for the batch and kept up to date as it is written.
+            known: dict[str, int] = {sha: report_id for sha, report_id in s.execute(
+                select(Report.content_sha256, Report.id)
+                .where(Report.content_sha256.in_({rec.content_sha256 for rec in records})))}
+            seen: dict[str, int] = {url: report_id for url, report_id in s.execute(
+                select(Sighting.url, Sighting.report_id).where(Sighting.url.in_({rec.url for rec in records})))}
             for rec in records:
-                outcomes.append(self._write_report(s, rec, now))
+                outcomes.append(self._write_report(s, rec, now, known, seen))
             for run_id in dict.fromkeys(rec.run_id for rec in records):
                 _count_on_run(s, run_id, Counter((rec.portal, outcome) for rec, outcome
                                                  in zip(records, outcomes, strict=True) if rec.run_id == run_id))
@@ -133,20 +139,32 @@ class Reports(ArchiveBase):
             self._portal_ids[name] = found
         return self._portal_ids[name]
 
-    def _write_report(self, s: Session, rec: ReportRecord, now: dt.datetime) -> Outcome:
-        """The statements of one report in the caller's transaction: report, sighting, version link, attachments."""
+    def _write_report(self, s: Session, rec: ReportRecord, now: dt.datetime, known: dict[str, int],
+                      seen: dict[str, int]) -> Outcome:
+        """The statements of one report in the caller's transaction: report, sighting, version link, attachments.
+
+        ``known`` (content hash → report id) and ``seen`` (URL → report id) say what the archive held when the
+        batch began, updated here as it is written.  A concurrent crawl may store the same text in between (on
+        PostgreSQL; SQLite's write lock is held from the batch's start): the insert then does nothing and the
+        report is read back, a duplicate, exactly as without the look-ahead.
+        """
         insert = _insert(self.engine)
-        truncated: dict[str, int] = {}
-        text = bounded(Report, {"title": rec.title, "organ": rec.organ, "report_year_source": rec.report_year_source,
-                                "body": rec.body}, truncated)
-        meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
-        created = s.execute(
-            insert(Report).values(content_sha256=rec.content_sha256, report_year=rec.report_year,
-                                  published=rec.published, meta=meta, first_seen=now, **text)
-            .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
-        ).scalar()
-        report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
-        previous = s.scalar(select(Sighting.report_id).where(Sighting.url == rec.url))
+        created = None
+        report_id = known.get(rec.content_sha256)
+        if report_id is None:
+            truncated: dict[str, int] = {}
+            text = bounded(Report, {"title": rec.title, "organ": rec.organ,
+                                    "report_year_source": rec.report_year_source, "body": rec.body}, truncated)
+            meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
+            created = s.execute(
+                insert(Report).values(content_sha256=rec.content_sha256, report_year=rec.report_year,
+                                      published=rec.published, meta=meta, first_seen=now, **text)
+                .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
+            ).scalar()
+            report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
+            known[rec.content_sha256] = report_id
+        previous = seen.get(rec.url)
+        seen[rec.url] = report_id
         portal_id = self._portal_id(s, rec.portal)
         s.execute(
             insert(Sighting).values(url=rec.url, report_id=report_id, portal_id=portal_id, run_id=rec.run_id,
