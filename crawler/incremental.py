@@ -146,19 +146,29 @@ class SkipArchivedMiddleware:
         return mw
 
     async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The callback's output in its order, less the report requests not yet due.
+
+        The output is gathered first (callbacks are plain generators, so nothing waits on it) and the archive
+        asked once for all the page's report links (``incremental/lookups``), not once per link.
+        """
         stats = self.crawler.stats
         assert stats is not None
-        async for obj in result:
+        output = [obj async for obj in result]
+        reports = [obj.url for obj in output if isinstance(obj, Request) and obj.meta.get("stage") == "report"]
+        if reports:
+            count(stats, None, "incremental/lookups")
+        checked = self.archive.last_checked_many(reports) if reports else {}
+        for obj in output:
             if isinstance(obj, Request) and obj.meta.get("stage") == "report":
                 self.listed.add(obj.url)
                 portal = _portal(obj)
                 name = portal.name if portal else None
-                checked = self.archive.last_checked(obj.url)
-                if checked is not None and checked >= self.cutoff:
+                last = checked.get(obj.url)
+                if last is not None and last >= self.cutoff:
                     count(stats, name, "incremental/skipped")
                     count(stats, name, "reports/unchanged")
                     continue
-                if checked is not None:
+                if last is not None:
                     count(stats, name, "incremental/rechecked")
             yield obj
 

@@ -57,6 +57,9 @@ DOWNLOADER_MIDDLEWARES = {
 # until their recheck is due.
 SPIDER_MIDDLEWARES = {"crawler.incremental.SkipArchivedMiddleware": 950}
 NIANBAO_RECHECK_DAYS = 30
+# Reports written per archive transaction at most (pipelines/store.py): those that reach the store stage in
+# the same turn of the event loop are committed together before any of them is counted.
+NIANBAO_STORE_BATCH = 50
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.incremental.RevalidatingPolicy"  # RFC 2616, no-cache = revalidate
 HTTPCACHE_STORAGE = "crawler.incremental.ArchiveCacheStorage"  # beside the archive unless NIANBAO_HTTPCACHE_DIR

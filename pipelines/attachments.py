@@ -22,10 +22,9 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 import scrapy
 from itemadapter import ItemAdapter
-from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, DropItem
-from scrapy.http import Response
+from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError
 from twisted.internet.threads import deferToThread
@@ -131,11 +130,17 @@ def page_images(page: ParsedPage, base_url: str) -> list[AttachmentLink]:
     return list(found.values())
 
 
-def document_links(response: Response, known: Iterable[Any]) -> list[Any]:
-    """List entries that link straight to a document (``./202301/P0….pdf``) and the list protocol skipped."""
+def document_links(response: TextResponse, known: Iterable[Any]) -> list[Any]:
+    """List entries that link straight to a document (``./202301/P0….pdf``) and the list protocol skipped.
+
+    Reads the tree the list protocol already parsed, and builds a list entry (title, date beside the link) only
+    for the links that name a document.
+    """
     seen = {link.url for link in known}
     links = []
-    for a in Selector(text=response.text).css("a[href]"):
+    for a in response.selector.css("a[href]"):
+        if not document_url(urljoin(response.url, (a.attrib.get("href") or "").strip())):
+            continue
         link = anchor_link(a, response.url)
         if link and link.url not in seen and document_url(link.url):
             seen.add(link.url)

@@ -8,12 +8,13 @@ anywhere in a crawl is counted the same way.
 
 from __future__ import annotations
 
-from typing import Any, Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
+from typing import TYPE_CHECKING, Any, Self
 
 from storage import Archive, open_archive
+
+if TYPE_CHECKING:  # typing only: Scrapy hands these in
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 RUN_ID = "nianbao/run_id"
 ERRORS = "nianbao/error_list"

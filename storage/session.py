@@ -8,18 +8,16 @@ for write transactions (a deferred transaction that later upgrades to a write lo
 
 from __future__ import annotations
 
+import ast
 import fcntl
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.errors import DatabaseError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+# `revision = "0010"` / `down_revision = ("0008", "0009")` at the top of each migration
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
 _WRITE = "nianbao_write"
 _BACKENDS = ("sqlite", "postgresql")  # the archive's INSERT … ON CONFLICT and search exist for these two
 _EXAMPLES = "sqlite:///path/to/nianbao.db or postgresql://user@host/dbname"
@@ -149,16 +149,44 @@ def _unusable(parsed: URL, exc: SQLAlchemyError) -> str:
     return f"cannot open the archive {_shown(parsed)}: {reason}{hint}"
 
 
-def _alembic_config(connection: Connection) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    cfg.attributes["connection"] = connection
-    return cfg
+def schema_heads() -> frozenset[str]:
+    """The newest revision(s) of the migrations, read from their files: those no other revision follows.
+
+    Read without Alembic, which takes about a quarter of a second to import, so that opening an archive
+    whose schema is current (every command but the first on a new archive) never imports it;
+    ``tests/storage/test_migrate.py`` checks this against Alembic's own ``get_heads``.
+    """
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        fields = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in fields:
+            continue
+        revisions.add(ast.literal_eval(fields["revision"]))
+        down = ast.literal_eval(fields.get("down_revision", "None"))
+        followed.update((down,) if isinstance(down, str) else down or ())
+    return frozenset(revisions - followed)
 
 
 def _at_head(connection: Connection) -> bool:
-    heads = set(ScriptDirectory(str(_MIGRATIONS)).get_heads())
-    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    """Whether the archive's recorded revisions (Alembic's ``alembic_version`` table) are the newest."""
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    current = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return current == schema_heads()
+
+
+def _run_migrations(connection: Connection) -> None:
+    """Alembic's ``upgrade heads`` on this connection (storage/migrations/env.py takes it from the config)."""
+    # Imported here, not at the top: Alembic costs about 0.25 s of every command's start-up, and it is only
+    # needed when an archive's schema is behind (see schema_heads).
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "heads")
 
 
 @contextmanager
@@ -198,7 +226,7 @@ def upgrade(engine: Engine) -> None:
     with _migration_lock(engine), engine.connect() as plain:
         conn = plain.execution_options(**{_WRITE: True})
         if not _at_head(conn):
-            command.upgrade(_alembic_config(conn), "heads")
+            _run_migrations(conn)
         conn.commit()
 
 

@@ -144,6 +144,18 @@ def _other(kind: str, title: str, organ: str, published: str,
     return _Entry(title, organ, _d(published), None, kind, make, **kw)
 
 
+def _work_points(place: str, year: int, office: str, published: str) -> _Entry:
+    """A county's yearly 政务公开工作要点: on the column, but not an annual report."""
+    return _other("other", f"{place}{year}年政务公开工作要点", office, published,
+                  lambda rng: bodies.work_points(rng, place, year))
+
+
+def _infographic(place: str, year: int, office: str, published: str) -> _Entry:
+    """An 图解 of a year's report: titled like the report, related to it, not one itself."""
+    return _other("related", f"图解：{place}{year}年政府信息公开工作年度报告", office, published,
+                  lambda rng: bodies.infographic(rng, place, year))
+
+
 def _repost_jilin(published: str) -> _Entry:
     """The provincial report both Jilin county portals repost (same rng_key => same body)."""
     organ = "吉林省政务服务和数字化建设管理局"
@@ -174,13 +186,11 @@ def _daan() -> list[_Entry]:
         _report("大安市人民政府2024年政府信息公开工作年度报告", gov, "2025-01-22", 2024),
         _other("other", "关于2014年政府信息公开工作要点落实情况的函", office, "2014-12-05",
                lambda rng: bodies.letter(rng, "大安市", 2014)),
-        _other("other", "大安市2019年政务公开工作要点", office, "2019-04-10",
-               lambda rng: bodies.work_points(rng, "大安市", 2019)),
+        _work_points("大安市", 2019, office, "2019-04-10"),
         _other("related", "关于做好2020年政府信息公开工作年度报告编制发布工作的通知", office, "2020-12-15",
                lambda rng: bodies.report_notice(rng, "大安市人民政府", 2020, "2021年1月20日"),
                doc_number="大政办发〔2020〕31号"),
-        _other("related", "图解：大安市2022年政府信息公开工作年度报告", office, "2023-01-18",
-               lambda rng: bodies.infographic(rng, "大安市", 2022)),
+        _infographic("大安市", 2022, office, "2023-01-18"),
     ]
 
 
@@ -200,12 +210,10 @@ def _xinfu() -> list[_Entry]:
         _report("新抚区南阳街道2024年政府信息公开工作年度报告", "新抚区南阳街道办事处", "2025-02-11", 2024),
         _other("other", "关于报送2017年政府信息公开工作年度报告的函", office, "2018-01-05",
                lambda rng: bodies.letter(rng, "新抚区", 2017)),
-        _other("other", "新抚区2018年政务公开工作要点", office, "2018-04-16",
-               lambda rng: bodies.work_points(rng, "新抚区", 2018)),
+        _work_points("新抚区", 2018, office, "2018-04-16"),
         _other("related", "关于做好2021年政府信息公开工作年度报告编制发布工作的通知", office, "2021-12-20",
                lambda rng: bodies.report_notice(rng, "新抚区人民政府", 2021, "2022年1月15日")),
-        _other("related", "图解：新抚区2022年政府信息公开工作年度报告", office, "2023-01-16",
-               lambda rng: bodies.infographic(rng, "新抚区", 2022)),
+        _infographic("新抚区", 2022, office, "2023-01-16"),
         _other("related", "《新抚区2023年政府信息公开工作年度报告》解读", office, "2024-01-19",
                lambda rng: bodies.interpretation(rng, "新抚区", 2023)),
     ]
@@ -232,10 +240,8 @@ def _changbai() -> list[_Entry]:
                doc_number="长政办字〔2012〕6号"),
         _other("other", "关于2016年政府信息公开工作要点落实情况的函", office, "2016-11-22",
                lambda rng: bodies.letter(rng, "长白朝鲜族自治县", 2016)),
-        _other("other", "长白朝鲜族自治县2019年政务公开工作要点", office, "2019-05-08",
-               lambda rng: bodies.work_points(rng, "长白朝鲜族自治县", 2019)),
-        _other("related", "图解：长白朝鲜族自治县2023年政府信息公开工作年度报告", office, "2024-01-23",
-               lambda rng: bodies.infographic(rng, "长白朝鲜族自治县", 2023)),
+        _work_points("长白朝鲜族自治县", 2019, office, "2019-05-08"),
+        _infographic("长白朝鲜族自治县", 2023, office, "2024-01-23"),
     ]
 
 
@@ -359,10 +365,8 @@ def _taonan() -> list[_Entry]:
         _report("洮南市2024年政府信息公开工作年度报告", gov, "2025-01-21", 2024),
         _report("洮南市光明街道2021年政府信息公开工作年度报告", "洮南市光明街道办事处", "2022-01-28", 2021,
                 fault=FAULT_GONE),
-        _other("other", "洮南市2020年政务公开工作要点", office, "2020-04-08",
-               lambda rng: bodies.work_points(rng, "洮南市", 2020)),
-        _other("related", "图解：洮南市2023年政府信息公开工作年度报告", office, "2024-01-24",
-               lambda rng: bodies.infographic(rng, "洮南市", 2023)),
+        _work_points("洮南市", 2020, office, "2020-04-08"),
+        _infographic("洮南市", 2023, office, "2024-01-24"),
     ]
 
 

@@ -2,8 +2,8 @@
 
 Writes are idempotent and safe under concurrent crawls: reports are keyed by content hash and
 sightings by URL, both behind unique constraints, and every insert is an insert-or-ignore/upsert in
-one short transaction, so two crawls at once never store a report twice and a crawl killed midway
-leaves only whole rows behind.
+a short transaction (one report, or a few with ``record_many``), so two crawls at once never store a
+report twice and a crawl killed midway leaves only whole rows behind.
 """
 
 from __future__ import annotations

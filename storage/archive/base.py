@@ -22,3 +22,4 @@ class ArchiveBase:
         self.url = url
         self.engine = get_engine(self.url)
         self._read = read_sessions(self.engine)
+        self._portal_ids: dict[str, int] = {}  # registry name → id, filled by Reports._portal_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -24,9 +25,21 @@ class History(ArchiveBase):
         Re-crawls skip a detail page whose last check is recent (crawler.incremental); a withdrawn URL
         is fetched again when it is listed again, so its return is noticed.
         """
+        return self.last_checked_many([url]).get(url)
+
+    def last_checked_many(self, urls: Iterable[str]) -> dict[str, dt.datetime]:
+        """:meth:`last_checked` of many URLs in one query per 500: {url: when} for those known and not withdrawn.
+
+        A list page names its report links together, so the crawl asks once per page instead of once per link.
+        """
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, dt.datetime] = {}
         with self._read() as s:
-            row = s.execute(select(Sighting.last_seen, Sighting.withdrawn_at).where(Sighting.url == url)).first()
-        return _utc(row.last_seen) if row is not None and row.withdrawn_at is None else None
+            for start in range(0, len(wanted), 500):
+                rows = s.execute(select(Sighting.url, Sighting.last_seen)
+                                 .where(Sighting.url.in_(wanted[start:start + 500]), Sighting.withdrawn_at.is_(None)))
+                found.update((row.url, _utc(row.last_seen)) for row in rows)
+        return found
 
     def due_for_recheck(self, portal: str, checked_before: dt.datetime) -> list[str]:
         """URLs of a portal's live sightings not checked since ``checked_before``, oldest first."""

@@ -71,7 +71,8 @@ class Portals(ArchiveBase):
                 return False
             s.execute(update(Sighting).where(Sighting.portal_id == row.id).values(portal_id=None))
             s.delete(row)
-            return True
+        self._portal_ids.pop(name, None)
+        return True
 
     def import_portals(self, path: str | Path) -> int:
         """Load portals from a UTF-8 registry file (see :func:`parse_portal_file`); returns how many were read.

@@ -12,6 +12,7 @@ midway (SIGKILL) still shows what it archived.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
@@ -56,8 +57,8 @@ def bounded(model: type[Base], values: dict[str, Any], truncated: dict[str, int]
     return out
 
 
-def _count_on_run(s: Session, run_id: int | None, portal: str | None, outcome: Outcome) -> None:
-    """Count an outcome on its open run under the names the pipelines use (``pipelines.components.count``).
+def _count_on_run(s: Session, run_id: int | None, outcomes: Counter[tuple[str | None, Outcome]]) -> None:
+    """Count outcomes on their open run under the names the pipelines use (``pipelines.components.count``).
 
     The crawl writes its full stats when it closes; this makes a run that never closes (killed) show the
     reports it archived all the same. The row lock serialises concurrent writers of one run on PostgreSQL.
@@ -68,8 +69,9 @@ def _count_on_run(s: Session, run_id: int | None, portal: str | None, outcome: O
     if run is None:
         return
     stats = dict(run.stats or {})
-    for key in (f"nianbao/reports/{outcome}", *([f"nianbao/portal/{portal}/reports/{outcome}"] if portal else [])):
-        stats[key] = int(stats.get(key) or 0) + 1
+    for (portal, outcome), n in outcomes.items():
+        for key in (f"nianbao/reports/{outcome}", *([f"nianbao/portal/{portal}/reports/{outcome}"] if portal else [])):
+            stats[key] = int(stats.get(key) or 0) + n
     run.stats = stats
 
 
@@ -85,73 +87,101 @@ class Reports(ArchiveBase):
 
     # -- reports ----------------------------------------------------------------------------------
 
-    def touch_if_unchanged(self, url: str, content_sha256: str, *, run_id: int | None = None,
-                           http_status: int | None = 200) -> bool:
-        """Mark a URL as seen again when it still carries this content; False when it does not.
-
-        A read first: only an unchanged page (the usual case on re-crawls) takes the write lock, so a
-        page with new content costs no empty write transaction before the store stage writes it.
-        """
-        same = (select(Sighting.id).join(Report, Sighting.report_id == Report.id)
-                .where(Sighting.url == url, Report.content_sha256 == content_sha256))
-        with self._read() as s:
-            if s.scalar(same) is None:
-                return False
-        with write_session(self.engine) as s:
-            result = s.execute(update(Sighting)
-                               .where(Sighting.id.in_(same))
-                               .values(last_seen=utcnow(), run_id=run_id, http_status=http_status,
-                                       withdrawn_at=None, withdrawn_reason=None))
-            if result.rowcount != 1:
-                return False
-            portal = s.scalar(select(Portal.name).join(Sighting, Sighting.portal_id == Portal.id)
-                              .where(Sighting.url == url))
-            _count_on_run(s, run_id, portal, Outcome.UNCHANGED)
-            return True
-
     def record(self, rec: ReportRecord) -> Outcome:
         """Store one fetched report idempotently and say what that changed.
 
         Raises ArchiveError for a URL longer than a sighting's key column (the crawl records it as an error).
         """
+        return self.record_many([rec])[0]
+
+    def record_many(self, records: Sequence[ReportRecord]) -> list[Outcome]:
+        """Store fetched reports in one transaction, in order, each as :meth:`record` would; their outcomes.
+
+        All or nothing: when it raises (ArchiveError for a URL too long to be a key, or a database error),
+        nothing of the batch was written, and the caller can store the reports one by one to learn which
+        failed.  A later report of the batch sees the earlier ones, so a repost or the same URL twice in one
+        batch comes out as it would one call at a time.  The run's counters move once per batch.
+        """
         limit = Sighting.__table__.c.url.type.length
-        if len(rec.url) > limit:
-            raise ArchiveError(f"URL of {len(rec.url)} characters, longer than the archive's {limit}: not archived")
-        insert = _insert(self.engine)
+        for rec in records:
+            if len(rec.url) > limit:
+                raise ArchiveError(f"URL of {len(rec.url)} characters, longer than the archive's {limit}: "
+                                   "not archived")
         now = utcnow()
-        truncated: dict[str, int] = {}
-        text = bounded(Report, {"title": rec.title, "organ": rec.organ, "report_year_source": rec.report_year_source,
-                                "body": rec.body}, truncated)
-        meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
+        outcomes: list[Outcome] = []
         with write_session(self.engine) as s:
+            # What the archive already holds, asked once for the batch and kept up to date as it is written.
+            known: dict[str, int] = {sha: report_id for sha, report_id in s.execute(
+                select(Report.content_sha256, Report.id)
+                .where(Report.content_sha256.in_({rec.content_sha256 for rec in records})))}
+            seen: dict[str, int] = {url: report_id for url, report_id in s.execute(
+                select(Sighting.url, Sighting.report_id).where(Sighting.url.in_({rec.url for rec in records})))}
+            for rec in records:
+                outcomes.append(self._write_report(s, rec, now, known, seen))
+            for run_id in dict.fromkeys(rec.run_id for rec in records):
+                _count_on_run(s, run_id, Counter((rec.portal, outcome) for rec, outcome
+                                                 in zip(records, outcomes, strict=True) if rec.run_id == run_id))
+        return outcomes
+
+    def _portal_id(self, s: Session, name: str | None) -> int | None:
+        """A registry portal's id, looked up once per process: portals are registered before their crawl.
+
+        ``add_portal(replace=True)`` keeps a portal's id and ``remove_portal`` forgets it here; a portal removed
+        by another process while this one crawls it fails that batch's write on the foreign key, and the
+        one-by-one retry then records the error (its reports are fetched again by the next crawl).
+        """
+        if not name:
+            return None
+        if name not in self._portal_ids:
+            found = s.scalar(select(Portal.id).where(Portal.name == name))
+            if found is None:
+                return None
+            self._portal_ids[name] = found
+        return self._portal_ids[name]
+
+    def _write_report(self, s: Session, rec: ReportRecord, now: dt.datetime, known: dict[str, int],
+                      seen: dict[str, int]) -> Outcome:
+        """The statements of one report in the caller's transaction: report, sighting, version link, attachments.
+
+        ``known`` (content hash → report id) and ``seen`` (URL → report id) say what the archive held when the
+        batch began, updated here as it is written.  A concurrent crawl may store the same text in between (on
+        PostgreSQL; SQLite's write lock is held from the batch's start): the insert then does nothing and the
+        report is read back, a duplicate, exactly as without the look-ahead.
+        """
+        insert = _insert(self.engine)
+        created = None
+        report_id = known.get(rec.content_sha256)
+        if report_id is None:
+            truncated: dict[str, int] = {}
+            text = bounded(Report, {"title": rec.title, "organ": rec.organ,
+                                    "report_year_source": rec.report_year_source, "body": rec.body}, truncated)
+            meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
             created = s.execute(
                 insert(Report).values(content_sha256=rec.content_sha256, report_year=rec.report_year,
                                       published=rec.published, meta=meta, first_seen=now, **text)
                 .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
             ).scalar()
             report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
-            previous = s.scalar(select(Sighting.report_id).where(Sighting.url == rec.url))
-            portal_id = (s.scalar(select(Portal.id).where(Portal.name == rec.portal))
-                         if rec.portal else None)
-            s.execute(
-                insert(Sighting).values(url=rec.url, report_id=report_id, portal_id=portal_id, run_id=rec.run_id,
-                                        http_status=rec.http_status, first_seen=now, last_seen=now)
-                .on_conflict_do_update(index_elements=["url"],
-                                       set_={"report_id": report_id, "last_seen": now, "run_id": rec.run_id,
-                                             "http_status": rec.http_status, "withdrawn_at": None,
-                                             "withdrawn_reason": None,
-                                             "portal_id": func.coalesce(portal_id, Sighting.portal_id)})
-            )
-            if previous is not None and previous != report_id:  # an edited page: keep the link between versions
-                s.add(ReportVersion(url=rec.url, old_report_id=previous, new_report_id=report_id,
-                                    run_id=rec.run_id, seen_at=now))
-            self._record_attachments(s, report_id, rec.attachments, now)
-            if previous is None:
-                outcome = Outcome.NEW if created else Outcome.DUPLICATE
-            else:
-                outcome = Outcome.UNCHANGED if previous == report_id else Outcome.CHANGED
-            _count_on_run(s, rec.run_id, rec.portal, outcome)
-        return outcome
+            known[rec.content_sha256] = report_id
+        previous = seen.get(rec.url)
+        seen[rec.url] = report_id
+        portal_id = self._portal_id(s, rec.portal)
+        s.execute(
+            insert(Sighting).values(url=rec.url, report_id=report_id, portal_id=portal_id, run_id=rec.run_id,
+                                    http_status=rec.http_status, first_seen=now, last_seen=now)
+            .on_conflict_do_update(index_elements=["url"],
+                                   set_={"report_id": report_id, "last_seen": now, "run_id": rec.run_id,
+                                         "http_status": rec.http_status, "withdrawn_at": None,
+                                         "withdrawn_reason": None,
+                                         "portal_id": func.coalesce(portal_id, Sighting.portal_id)})
+        )
+        if previous is not None and previous != report_id:  # an edited page: keep the link between versions
+            s.add(ReportVersion(url=rec.url, old_report_id=previous, new_report_id=report_id,
+                                run_id=rec.run_id, seen_at=now))
+        self._record_attachments(s, report_id, rec.attachments, now)
+        if previous is None:
+            return Outcome.NEW if created else Outcome.DUPLICATE
+        return Outcome.UNCHANGED if previous == report_id else Outcome.CHANGED
 
     def _record_attachments(self, s: Any, report_id: int, attachments: Sequence[AttachmentRecord],
                             now: dt.datetime) -> None:

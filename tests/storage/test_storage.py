@@ -34,16 +34,6 @@ def test_outcomes_new_unchanged_duplicate_changed(db_url: str) -> None:
     assert [(s.url, s.portal) for s in edited.sightings] == [("http://a/1", "daan")]
 
 
-def test_touch_if_unchanged_only_for_same_content(db_url: str) -> None:
-    a = Archive(db_url)
-    r = rec("http://a/1", "正文")
-    assert not a.touch_if_unchanged(r.url, r.content_sha256)  # nothing archived yet
-    a.record(r)
-    assert a.touch_if_unchanged(r.url, r.content_sha256)
-    assert not a.touch_if_unchanged(r.url, "0" * 64)
-    assert not a.touch_if_unchanged("http://other/", r.content_sha256)
-
-
 def test_failed_write_leaves_nothing(db_url: str) -> None:
     a = Archive(db_url)
     with pytest.raises(RuntimeError), write_session(a.engine) as s:

@@ -7,15 +7,11 @@ and a hostile page whose title, text and URL carry script.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, inspect
-
-import storage.archive as archive_module
-from storage import Archive, PortalSpec, ReportRecord
+from storage import Archive, AttachmentRecord, PortalSpec, ReportRecord
 from tests.support import DEMO_SEEDS
 
 SEEDS = sorted(DEMO_SEEDS.glob("*.txt"))
@@ -89,31 +85,16 @@ def load(url: str, samples: tuple[Sample, ...] = SAMPLES) -> tuple[Archive, dict
     archive = Archive(url)
     for spec in PORTALS:
         archive.add_portal(spec)
-    has_records = hasattr(archive_module, "AttachmentRecord")
-    if not has_records and not inspect(archive.engine).has_table("attachment"):
-        # the attachment schema is not in this tree yet: the part of it that --has-attachment reads
-        meta = MetaData()
-        Table("attachment", meta, Column("id", Integer, primary_key=True),
-              Column("report_id", Integer, ForeignKey("report.id"), nullable=False))
-        meta.create_all(archive.engine)
     for sample in samples:
-        extra = {"attachments": (_attachment_record(sample.url),)} if sample.attachment and has_records else {}
+        extra = {"attachments": (_attachment_record(sample.url),)} if sample.attachment else {}
         for n, (portal, url) in enumerate(zip(sample.portals, (sample.url, SECOND_URL), strict=False)):
             archive.record(ReportRecord(url=url, content_sha256=hashlib.sha256(sample.body.encode()).hexdigest(),
                                         body=sample.body, title=sample.title, organ=sample.organ,
                                         report_year=sample.year, published=sample.published, portal=portal,
                                         **(extra if n == 0 else {})))
-    ids = {row["title"]: row["id"] for row in archive.export(with_body=False)}
-    if not has_records:
-        with archive.engine.begin() as conn:
-            for sample in samples:
-                if sample.attachment:
-                    conn.exec_driver_sql(f"INSERT INTO attachment (report_id) VALUES ({ids[sample.title]})")
-    return archive, ids
+    return archive, {row["title"]: row["id"] for row in archive.export(with_body=False)}
 
 
-def _attachment_record(url: str) -> object:
-    record_type = archive_module.AttachmentRecord
-    values = {"url": url + ".pdf", "file_name": "report.pdf", "format": "pdf", "size": 1, "sha256": "0" * 64,
-              "status": "ok", "extractor": "test"}
-    return record_type(**{k: v for k, v in values.items() if k in {f.name for f in dataclasses.fields(record_type)}})
+def _attachment_record(url: str) -> AttachmentRecord:
+    return AttachmentRecord(url=url + ".pdf", file_name="report.pdf", format="pdf", size=1, sha256="0" * 64,
+                            status="ok", extractor="test")
