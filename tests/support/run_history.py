@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from storage import Archive, ReportRecord
+from storage import Archive, Outcome, ReportRecord
 from tests.support.sample_archive import SAMPLES
 
 NEW_URL = "http://www.daan.nianbao.test/2025/8.html"
@@ -75,8 +75,10 @@ def record_runs(archive: Archive) -> Runs:
     second = archive.start_run(["daan"])
     edited_report = _record(archive, NEW_URL, EDITED_TITLE, "大安市2024年报。收到申请6件。", second)
     unchanged = SAMPLES[3]
-    assert archive.touch_if_unchanged(unchanged.url, hashlib.sha256(unchanged.body.encode()).hexdigest(),
-                                      run_id=second)
+    assert archive.record(ReportRecord(
+        url=unchanged.url, content_sha256=hashlib.sha256(unchanged.body.encode()).hexdigest(), body=unchanged.body,
+        title=unchanged.title, organ=unchanged.organ, report_year=unchanged.year, published=unchanged.published,
+        portal=unchanged.portals[0], run_id=second)) is Outcome.UNCHANGED
     assert archive.mark_withdrawn(SAMPLES[4].url, "HTTP 404")
     _finish(archive, second, {"daan": {"list_pages": 2, "links/report": 0, "extracted": 2, "reports/withdrawn": 1,
                                        "errors": 2, "errors/report": 2}}, REPORT_ERRORS, 7)
