@@ -42,7 +42,7 @@ from nianbao.health import measure  # noqa: E402
 from nianbao.web import create_app  # noqa: E402
 from storage import Archive, PortalSpec  # noqa: E402
 from storage.archive.runcounters import backfill_run_portals  # noqa: E402
-from storage.models import CrawlRun, utcnow  # noqa: E402
+from storage.models import CrawlRun, RunPortal, utcnow  # noqa: E402
 from storage.session import dispose_engine  # noqa: E402
 
 COUNTERS = ("list_pages", "links/report", "links/other", "links/related", "extracted", "reports/new",
@@ -66,7 +66,7 @@ def build(url: str, shape: str, portals: int, runs: int) -> Archive:
                 for crawled in crawls[start:start + 1000]])
     start = time.perf_counter()
     with archive.engine.begin() as conn:
-        filled = backfill_run_portals(conn)
+        filled = backfill_run_portals(conn, CrawlRun.__table__, RunPortal.__table__, RunPortal.COUNTERS)
     print(f"  backfill of crawl_run_portal: {filled} runs in {time.perf_counter() - start:.1f} s")
     return archive
 

@@ -30,6 +30,9 @@ STATS: dict[str, Any] = {
 }
 
 
+MODEL_TABLES = (CrawlRun.__table__, RunPortal.__table__, RunPortal.COUNTERS)  # the backfill over today's models
+
+
 def _rows(archive: Archive) -> list[tuple[Any, ...]]:
     with archive.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(RunPortal).order_by(RunPortal.run_id, RunPortal.portal))]
@@ -53,8 +56,8 @@ def test_close_writes_rows_and_backfill_rebuilds_them(db_url: str) -> None:
     with write_session(archive.engine) as s:
         s.execute(delete(RunPortal))
     with archive.engine.begin() as conn:
-        assert backfill_run_portals(conn, batch=1) == 1
-        assert backfill_run_portals(conn) == 0  # runs with rows are left alone
+        assert backfill_run_portals(conn, *MODEL_TABLES, batch=1) == 1
+        assert backfill_run_portals(conn, *MODEL_TABLES) == 0  # runs with rows are left alone
     assert _rows(archive) == written
     archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 1}, [])
     archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 8}, [])  # closed again
