@@ -58,9 +58,14 @@ def portal_rows(run_id: int, stats: dict[str, Any], portals: Sequence[str],
             for portal in dict.fromkeys([*portals, *found])]
 
 
-def as_counters(row: Any) -> dict[str, int]:
-    """A ``crawl_run_portal`` row back under the counter names the stats use (what ``nianbao.health`` reads)."""
-    return {c: getattr(row, _column(c)) for c in RunPortal.COUNTERS}
+# a row's counter columns in ``COUNTERS`` order, to select them and read them back with ``as_counters``
+COUNTER_COLUMNS = tuple(getattr(RunPortal, _column(c)) for c in RunPortal.COUNTERS)
+
+
+def as_counters(values: Sequence[int]) -> dict[str, int]:
+    """A ``crawl_run_portal`` row's ``COUNTER_COLUMNS`` back under the counter names the stats use (what
+    ``nianbao.health`` reads)."""
+    return dict(zip(RunPortal.COUNTERS, values, strict=True))
 
 
 def write_portal_rows(s: Session | Connection, run_id: int, stats: dict[str, Any], portals: Sequence[str]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
 from storage.archive.records import RunView
-from storage.archive.runcounters import PORTAL_PREFIX, RUN_TOTALS, as_counters, by_portal
+from storage.archive.runcounters import COUNTER_COLUMNS, PORTAL_PREFIX, RUN_TOTALS, as_counters, by_portal
 from storage.models import CrawlRun, Portal, Report, ReportVersion, RunPortal, Sighting
 
 
@@ -108,12 +108,13 @@ class RunLog(ArchiveBase):
         rows (still open, or killed before it closed) shows what its stats hold so far — the reports counted
         while it runs (``Archive.record``) — split by :func:`by_portal` as the close would split them."""
         out: dict[int, dict[str, dict[str, int]]] = {r.id: {} for r in runs}
-        stmt = select(RunPortal).where(RunPortal.run_id.in_(out))
+        # plain tuples, not objects: a run of every portal has thousands of rows (ORM objects cost ~60 ms)
+        stmt = select(RunPortal.run_id, RunPortal.portal, *COUNTER_COLUMNS).where(RunPortal.run_id.in_(out))
         if portal is not None:
             stmt = stmt.where(RunPortal.portal == portal)
         with self._read() as s:
-            for row in s.scalars(stmt):
-                out[row.run_id][row.portal] = as_counters(row)
+            for run_id, name, *values in s.execute(stmt):
+                out[run_id][name] = as_counters(values)
             unclosed = [r for r in runs if not out[r.id]]
             if unclosed:
                 prefix = f"{PORTAL_PREFIX}{portal}/" if portal is not None else PORTAL_PREFIX
