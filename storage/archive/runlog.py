@@ -132,7 +132,8 @@ class RunLog(ArchiveBase):
         the run's id; portal locks keep two runs off one portal at once, so that names one run.
         """
         with self._read() as s:
-            run = s.get(CrawlRun, run_id)
+            run = s.execute(select(CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.portals)  # not its stats
+                            .where(CrawlRun.id == run_id)).first()
             if run is None:
                 return []
             started, portals = run.started_at, list(run.portals or ())
