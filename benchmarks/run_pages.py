@@ -6,13 +6,14 @@ Two shapes of run history over P portals (default 2,000), R runs each (default 2
 * ``wide``: R crawls of every portal at once; each run stores every portal's counters (``nianbao/portal/NAME/…``
   in ``crawl_run.stats``), ~1.3 MB of JSON a run with 16 counters a portal.
 
-Runs are inserted in bulk (the archive's ``start_run``/``finish_run`` write them one at a time) and their
-per-portal rows (``crawl_run_portal``) filled by the backfill migration 0011 runs, timed; then the portal page,
-the portal JSON, the run list (HTML, and JSON for one portal) and one run's page are timed in-process through the
-ASGI app, p50/p95 each. Baseline, in the same run: the portal's run-to-run counters read the way the first
-portal page did, the newest 200 runs loaded whole (``Archive.list_runs``) and the portal's picked in Python; the
-last line of a shape is baseline p50 / portal-page p50. (The stats-JSON read the page used before
-``crawl_run_portal``: run this script from a checkout before migration 0011.)
+Runs are inserted in bulk (the archive's ``start_run``/``finish_run`` write them one at a time) with the run-wide
+columns ``finish_run`` writes (migration 0012), and their per-portal rows (``crawl_run_portal``) filled by the
+backfill migration 0011 runs, timed; then the portal page, the portal JSON, the run list (HTML, and JSON for one
+portal) and one run's page are timed in-process through the ASGI app, p50/p95 each. Baseline, in the same run: the
+portal's run-to-run counters read the way the first portal page did, the newest 200 runs loaded whole
+(``Archive.list_runs``) and the portal's picked in Python; the last line of a shape is baseline p50 / portal-page
+p50. (The stats-JSON read the page used before ``crawl_run_portal``: run this script from a checkout before
+migration 0011.)
 
 Usage: python benchmarks/run_pages.py [--portals 2000] [--runs 25] [--rounds 15] [--shapes scheduled,wide]
 [--backends sqlite,postgresql] [--pg URL]   (PostgreSQL is skipped when no server answers.)
@@ -41,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 from nianbao.health import measure  # noqa: E402
 from nianbao.web import create_app  # noqa: E402
 from storage import Archive, PortalSpec  # noqa: E402
-from storage.archive.runcounters import backfill_run_portals  # noqa: E402
-from storage.models import CrawlRun, utcnow  # noqa: E402
+from storage.archive.runcounters import backfill_run_portals, run_totals  # noqa: E402
+from storage.models import CrawlRun, RunPortal, utcnow  # noqa: E402
 from storage.session import dispose_engine  # noqa: E402
 
 COUNTERS = ("list_pages", "links/report", "links/other", "links/related", "extracted", "reports/new",
@@ -59,14 +60,16 @@ def build(url: str, shape: str, portals: int, runs: int) -> Archive:
     now = utcnow()
     with archive.engine.begin() as conn:
         for start in range(0, len(crawls), 1000):
-            conn.execute(insert(CrawlRun), [
+            stats = [{"downloader/response_count": 30, "nianbao/reports/new": 1,
+                      **{f"nianbao/portal/{n}/{c}": 3 for n in crawled for c in COUNTERS}}
+                     for crawled in crawls[start:start + 1000]]
+            conn.execute(insert(CrawlRun), [  # the run-wide columns as finish_run writes them
                 {"started_at": now, "finished_at": now, "finish_reason": "finished", "portals": crawled,
-                 "errors": [], "stats": {"downloader/response_count": 30, "nianbao/reports/new": 1,
-                                         **{f"nianbao/portal/{n}/{c}": 3 for n in crawled for c in COUNTERS}}}
-                for crawled in crawls[start:start + 1000]])
+                 "errors": [], "stats": counted, **run_totals(counted, [])}
+                for crawled, counted in zip(crawls[start:start + 1000], stats, strict=True)])
     start = time.perf_counter()
     with archive.engine.begin() as conn:
-        filled = backfill_run_portals(conn)
+        filled = backfill_run_portals(conn, CrawlRun.__table__, RunPortal.__table__, RunPortal.COUNTERS)
     print(f"  backfill of crawl_run_portal: {filled} runs in {time.perf_counter() - start:.1f} s")
     return archive
 

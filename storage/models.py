@@ -152,6 +152,13 @@ class CrawlRun(Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     pid: Mapped[int | None] = mapped_column(BigInteger)
     host: Mapped[str | None] = mapped_column(String(255))
+    # the run-wide counters a list of runs shows, written with the close (``Archive.finish_run``, migration 0012):
+    # a crawl of every portal keeps megabytes of stats, and a page of 50 runs needs these four of each. NULL while
+    # the run is open (or when it was killed before it closed): readers then take them from ``stats``
+    pages_fetched: Mapped[int | None] = mapped_column(Integer)
+    reports_new: Mapped[int | None] = mapped_column(Integer)
+    reports_changed: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class RunPortal(Base):

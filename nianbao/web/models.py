@@ -111,9 +111,26 @@ class RunReport(BaseModel):
     portal: str | None
 
 
+class PortalsElsewhere(BaseModel):
+    """The run's portals not on this page, summed."""
+
+    portals: int
+    list_pages: int
+    report_pages: int
+    unchanged: int
+
+
 class RunDetail(RunSummary):
+    """One run: ``stats`` holds its run-wide counters (the per-portal ones are ``portal_runs``, paged: those with
+    something to report first)."""
+
     stats: dict[str, Any]
     portal_runs: list[PortalRun]
+    portal_page: int
+    portal_pages: int
+    portals_total: int
+    portals_notable: int
+    others: PortalsElsewhere
     error_list: list[RunError]
     reports: list[RunReport]
 

@@ -23,11 +23,16 @@ from nianbao.web.models import ERRORS, RunDetail, RunList
 from storage import Archive, RunView
 from storage.archive.query import MAX_OFFSET
 from storage.archive.reports import MAX_ID
+from storage.archive.runcounters import RUN_TOTALS
 
 RUNS_PER_PAGE = 50
-# the run-wide counters a run's summary shows (``run_summary``): all a list of runs reads of their stats
-SUMMARY_KEYS = ("downloader/response_count", "nianbao/reports/new", "nianbao/reports/changed", "nianbao/errors")
+# the run-wide counters a run's summary shows (``run_summary``): a closed run's ``crawl_run`` columns
+SUMMARY_KEYS = tuple(RUN_TOTALS)
 MAX_RUNS_LIMIT = 200
+PORTALS_PER_PAGE = 100  # a run's portals shown at once: a crawl of every portal names thousands
+# a portal with any of these counted has something to report, and is listed before the quiet ones
+NOTABLE = ("errors", "hostile/challenged", "hostile/gone", "hostile/trapped", "list_pages_capped", "reports/new",
+           "reports/changed", "reports/withdrawn")
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -61,6 +66,10 @@ def portal_run(run: RunView, health: RunHealth) -> dict[str, Any]:
             "error_list": [dict(e) for e in run.errors if e.get("portal") == health.portal]}
 
 
+PortalPage = Annotated[int, Query(ge=1, le=MAX_OFFSET // PORTALS_PER_PAGE,
+                                  description=f"Page of the run's portals, {PORTALS_PER_PAGE} a page")]
+
+
 def run_id_or_404(run_id: int) -> int:
     if not 0 < run_id <= MAX_ID:
         raise HTTPException(404, f"no run with id {run_id}")
@@ -75,14 +84,29 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         runs, total = archive.runs_page(limit, offset, portal or None, keys=SUMMARY_KEYS)
         return {"total": total, "limit": limit, "offset": offset, "runs": [run_summary(r) for r in runs]}
 
-    def run_detail(run_id: int) -> dict[str, Any]:
-        run = archive.get_run(run_id_or_404(run_id))
+    def run_detail(run_id: int, page: int, stats: bool) -> dict[str, Any]:
+        """One run with one page of its portals: those with something to report first (``NOTABLE``, or an error
+        kept for them), then the quiet ones, each group in the run's order; the portals on other pages counted.
+        ``stats``: the run-wide stats too (the JSON twin; the page shows the counters it needs)."""
+        run = archive.run_view(run_id_or_404(run_id), keys=SUMMARY_KEYS)
         if run is None:
             raise HTTPException(404, f"no run with id {run_id}")
         counters = archive.portal_counters([run])[run.id]
         named = [*run.portals, *sorted(set(counters) - set(run.portals))]  # counters of a portal not asked for
-        return {**run_summary(run), "stats": run.stats,
-                "portal_runs": [portal_run(run, measure(run, p, counters.get(p, {}))) for p in named],
+        erred = {e.get("portal") for e in run.errors}
+        notable = [p for p in named if p in erred or any(counters.get(p, {}).get(c) for c in NOTABLE)]
+        picked = set(notable)
+        ordered = [*notable, *(p for p in named if p not in picked)]
+        start = (page - 1) * PORTALS_PER_PAGE
+        shown = ordered[start:start + PORTALS_PER_PAGE]
+        others = [counters.get(p, {}) for p in (*ordered[:start], *ordered[start + PORTALS_PER_PAGE:])]
+        return {**run_summary(run), "stats": archive.run_wide_stats(run.id) if stats else {},
+                "portal_runs": [portal_run(run, measure(run, p, counters.get(p, {}))) for p in shown],
+                "portal_page": page, "portal_pages": max(1, -(-len(ordered) // PORTALS_PER_PAGE)),
+                "portals_total": len(ordered), "portals_notable": len(notable),
+                "others": {"portals": len(others), "list_pages": sum(c.get("list_pages", 0) for c in others),
+                           "report_pages": sum(c.get("extracted", 0) for c in others),
+                           "unchanged": sum(c.get("reports/unchanged", 0) for c in others)},
                 "error_list": [dict(e) for e in run.errors],
                 "reports": [dataclasses.asdict(r) for r in archive.run_reports(run.id)]}
 
@@ -99,8 +123,8 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
             "portal": portal.strip()})
 
     @router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
-    def run_page(request: Request, run_id: int) -> Response:
-        return templates.TemplateResponse(request, "run.html", {"run": run_detail(run_id)})
+    def run_page(request: Request, run_id: int, page: PortalPage = 1) -> Response:
+        return templates.TemplateResponse(request, "run.html", {"run": run_detail(run_id, page, stats=False)})
 
     @router.get("/api/runs", tags=["runs"], response_model=RunList, responses=ERRORS)
     def api_runs(limit: Annotated[int, Query(ge=1, le=MAX_RUNS_LIMIT)] = RUNS_PER_PAGE,
@@ -111,8 +135,9 @@ def runs_router(archive: Archive, templates: Jinja2Templates) -> APIRouter:
         return run_list(limit, offset, portal.strip())
 
     @router.get("/api/runs/{run_id}", tags=["runs"], response_model=RunDetail, responses=ERRORS)
-    def api_run(run_id: int) -> dict[str, Any]:
-        """One crawl run: its stats, each portal's counts and errors, and the reports it archived."""
-        return run_detail(run_id)
+    def api_run(run_id: int, page: PortalPage = 1) -> dict[str, Any]:
+        """One crawl run: its run-wide stats, one page of its portals' counts and errors (those with something to
+        report first; ``others`` sums the portals on other pages), and the reports it archived."""
+        return run_detail(run_id, page, stats=True)
 
     return router

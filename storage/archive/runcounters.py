@@ -1,5 +1,6 @@
-"""A run's per-portal counters as rows (``crawl_run_portal``): split out of the run's stats when it closes, and
-backfilled for runs closed before the table existed (migration 0011).
+"""A run's counters out of its stats document: per portal as rows (``crawl_run_portal``) and the run-wide few a
+list of runs shows as ``crawl_run`` columns (``run_totals``), both written when the run closes and backfilled for
+runs closed before them (migrations 0011 and 0012).
 
 The crawl counts per portal under ``nianbao/portal/NAME/…`` (``pipelines.components.count``) and stores the lot
 as one JSON document per run; :func:`by_portal` is the one place that splits such a document by portal.
@@ -10,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select
+from sqlalchemy import Connection, TableClause, delete, exists, insert, select
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, RunPortal
+from storage.models import RunPortal
 
 PORTAL_PREFIX = "nianbao/portal/"  # the per-portal counters' names (pipelines.components.count)
 BACKFILL_BATCH = 50  # runs read at once: a crawl of every portal carries ~1.3 MB of stats
+# the run-wide counters a list of runs shows: stats name -> ``crawl_run`` column
+RUN_TOTALS = {"downloader/response_count": "pages_fetched", "nianbao/reports/new": "reports_new",
+              "nianbao/reports/changed": "reports_changed", "nianbao/errors": "error_count"}
+
+
+def run_totals(stats: dict[str, Any], errors: Sequence[Any]) -> dict[str, int]:
+    """The ``crawl_run`` columns of a closing run. Errors: the kept list is capped
+    (pipelines.components.MAX_ERRORS_KEPT) and the counter is not, so the larger of the two."""
+    totals = {column: _int(stats.get(key)) for key, column in RUN_TOTALS.items()}
+    return {**totals, "error_count": max(totals["error_count"], len(errors))}
 
 
 def by_portal(stats: dict[str, Any], names: Sequence[str] = ()) -> dict[str, dict[str, int]]:
@@ -38,17 +49,23 @@ def _column(counter: str) -> str:
     return counter.replace("/", "_")
 
 
-def portal_rows(run_id: int, stats: dict[str, Any], portals: Sequence[str]) -> list[dict[str, Any]]:
-    """One row per portal the run was given (zeros when it counted nothing there) or counted anything for."""
-    counters = by_portal(stats, portals)
-    return [{"run_id": run_id, "portal": portal,
-             **{_column(c): _int(counters.get(portal, {}).get(c)) for c in RunPortal.COUNTERS}}
-            for portal in dict.fromkeys([*portals, *counters])]
+def portal_rows(run_id: int, stats: dict[str, Any], portals: Sequence[str],
+                counters: Sequence[str] = RunPortal.COUNTERS) -> list[dict[str, Any]]:
+    """One row per portal the run was given (zeros when it counted nothing there) or counted anything for, with
+    the ``counters`` named (a migration names those its table has)."""
+    found = by_portal(stats, portals)
+    return [{"run_id": run_id, "portal": portal, **{_column(c): _int(found.get(portal, {}).get(c)) for c in counters}}
+            for portal in dict.fromkeys([*portals, *found])]
 
 
-def as_counters(row: Any) -> dict[str, int]:
-    """A ``crawl_run_portal`` row back under the counter names the stats use (what ``nianbao.health`` reads)."""
-    return {c: getattr(row, _column(c)) for c in RunPortal.COUNTERS}
+# a row's counter columns in ``COUNTERS`` order, to select them and read them back with ``as_counters``
+COUNTER_COLUMNS = tuple(getattr(RunPortal, _column(c)) for c in RunPortal.COUNTERS)
+
+
+def as_counters(values: Sequence[int]) -> dict[str, int]:
+    """A ``crawl_run_portal`` row's ``COUNTER_COLUMNS`` back under the counter names the stats use (what
+    ``nianbao.health`` reads)."""
+    return dict(zip(RunPortal.COUNTERS, values, strict=True))
 
 
 def write_portal_rows(s: Session | Connection, run_id: int, stats: dict[str, Any], portals: Sequence[str]) -> None:
@@ -59,23 +76,27 @@ def write_portal_rows(s: Session | Connection, run_id: int, stats: dict[str, Any
         s.execute(insert(RunPortal), rows)
 
 
-def backfill_run_portals(conn: Connection, batch: int = BACKFILL_BATCH) -> int:
-    """Rows for every closed run (``finished_at`` set) that has none yet, ``batch`` runs at a time; how many runs.
+def backfill_run_portals(conn: Connection, runs: TableClause, table: TableClause, counters: Sequence[str],
+                         batch: int = BACKFILL_BATCH) -> int:
+    """Rows in ``table`` for every closed run in ``runs`` (``finished_at`` set) that has none yet, ``batch`` runs at
+    a time; how many runs.
 
-    Runs still open, and killed ones that never closed, get none: their pages read their stats as before."""
+    The tables and counters are the caller's: migration 0011 passes its own definitions of the columns it knows
+    (``sa.table``), so a later column on the models cannot break it; the benchmark passes the models'. Runs still
+    open, and killed ones that never closed, get none: their pages read their stats as before."""
     done, last = 0, 0
     while True:
-        runs = conn.execute(
-            select(CrawlRun.id, CrawlRun.portals, CrawlRun.stats)
-            .where(CrawlRun.id > last, CrawlRun.finished_at.is_not(None),
-                   ~exists().where(RunPortal.run_id == CrawlRun.id))
-            .order_by(CrawlRun.id).limit(batch)).all()
-        if not runs:
+        found = conn.execute(
+            select(runs.c.id, runs.c.portals, runs.c.stats)
+            .where(runs.c.id > last, runs.c.finished_at.is_not(None), ~exists().where(table.c.run_id == runs.c.id))
+            .order_by(runs.c.id).limit(batch)).all()
+        if not found:
             return done
-        rows = [row for run in runs for row in portal_rows(run.id, dict(run.stats or {}), list(run.portals or ()))]
+        rows = [row for run in found
+                for row in portal_rows(run.id, dict(run.stats or {}), list(run.portals or ()), counters)]
         if rows:
-            conn.execute(insert(RunPortal), rows)
-        done, last = done + len(runs), runs[-1].id
+            conn.execute(insert(table), rows)
+        done, last = done + len(found), found[-1].id
 
 
 def _int(value: Any) -> int:

@@ -1,5 +1,6 @@
-"""Reading crawl runs back for people: runs page by page (all, or those that crawled one portal), their counters
-per portal (``crawl_run_portal``), a portal's last successful run, and the reports a run archived.
+"""Reading crawl runs back for people: runs page by page (all, or those that crawled one portal) with their
+run-wide counters (``crawl_run`` columns), their counters per portal (``crawl_run_portal``), a portal's last
+successful run, and the reports a run archived.
 
 Each answer is a fixed number of SELECTs however many runs it covers (the runs, their counters, the total), so
 a page of runs costs about the same at 10 runs as at 50,000. Which portals a run crawled is a JSON list in
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
 from storage.archive.records import RunView
-from storage.archive.runcounters import PORTAL_PREFIX, as_counters, by_portal
+from storage.archive.runcounters import COUNTER_COLUMNS, PORTAL_PREFIX, RUN_TOTALS, as_counters, by_portal
 from storage.models import CrawlRun, Portal, Report, ReportVersion, RunPortal, Sighting
 
 
@@ -38,7 +39,7 @@ class RunReport:
 
 
 _LIGHT = (CrawlRun.id, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.finish_reason, CrawlRun.portals,
-          CrawlRun.errors)  # a run without its stats
+          CrawlRun.errors, *(getattr(CrawlRun, column) for column in RUN_TOTALS.values()))  # without its stats
 
 
 class RunLog(ArchiveBase):
@@ -84,6 +85,21 @@ class RunLog(ArchiveBase):
             found = _with_stats(s, s.execute(stmt).all(), keys, None)
         return found[0] if found else None
 
+    def run_view(self, run_id: int, *, keys: Sequence[str] = ()) -> RunView | None:
+        """One run with the counters named in ``keys`` (``get_run`` loads its whole stats)."""
+        with self._read() as s:
+            found = _with_stats(s, s.execute(select(*_LIGHT).where(CrawlRun.id == run_id)).all(), keys, None)
+        return found[0] if found else None
+
+    def run_wide_stats(self, run_id: int) -> dict[str, Any]:
+        """The run's stats without its per-portal counters (those are ``portal_counters``)."""
+        each = func.json_each(CrawlRun.stats).table_valued("key", "value")
+        with self._read() as s:
+            rows = s.execute(select(each.c.key, each.c.value).select_from(CrawlRun).join(each, true())
+                             .where(CrawlRun.id == run_id,
+                                    func.substr(each.c.key, 1, len(PORTAL_PREFIX)) != PORTAL_PREFIX))
+            return {key: value for key, value in rows}
+
     def portal_counters(self, runs: Sequence[RunView], portal: str | None = None
                         ) -> dict[int, dict[str, dict[str, int]]]:
         """Each run's counters by portal (only ``portal``'s when given), under the names the stats use.
@@ -92,12 +108,13 @@ class RunLog(ArchiveBase):
         rows (still open, or killed before it closed) shows what its stats hold so far — the reports counted
         while it runs (``Archive.record``) — split by :func:`by_portal` as the close would split them."""
         out: dict[int, dict[str, dict[str, int]]] = {r.id: {} for r in runs}
-        stmt = select(RunPortal).where(RunPortal.run_id.in_(out))
+        # plain tuples, not objects: a run of every portal has thousands of rows (ORM objects cost ~60 ms)
+        stmt = select(RunPortal.run_id, RunPortal.portal, *COUNTER_COLUMNS).where(RunPortal.run_id.in_(out))
         if portal is not None:
             stmt = stmt.where(RunPortal.portal == portal)
         with self._read() as s:
-            for row in s.scalars(stmt):
-                out[row.run_id][row.portal] = as_counters(row)
+            for run_id, name, *values in s.execute(stmt):
+                out[run_id][name] = as_counters(values)
             unclosed = [r for r in runs if not out[r.id]]
             if unclosed:
                 prefix = f"{PORTAL_PREFIX}{portal}/" if portal is not None else PORTAL_PREFIX
@@ -115,7 +132,8 @@ class RunLog(ArchiveBase):
         the run's id; portal locks keep two runs off one portal at once, so that names one run.
         """
         with self._read() as s:
-            run = s.get(CrawlRun, run_id)
+            run = s.execute(select(CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.portals)  # not its stats
+                            .where(CrawlRun.id == run_id)).first()
             if run is None:
                 return []
             started, portals = run.started_at, list(run.portals or ())
@@ -161,7 +179,13 @@ def _stats_of(s: Session, run_ids: Sequence[int], keys: Sequence[str], prefix: s
 
 
 def _with_stats(s: Session, rows: Sequence[Row[Any]], keys: Sequence[str], prefix: str | None) -> list[RunView]:
-    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``."""
-    stats = _stats_of(s, [r.id for r in rows], keys, prefix)
+    """Runs read without their stats (``_LIGHT``), given the counters named in ``keys`` or under ``prefix``.
+
+    A closed run's run-wide counters are its ``crawl_run`` columns (``RUN_TOTALS``); only a run still open, or
+    counters the columns do not hold, are read out of its stats document."""
+    columns = not prefix and set(keys) <= set(RUN_TOTALS)
+    closed = {r.id: {key: getattr(r, RUN_TOTALS[key]) for key in keys} for r in rows
+              if columns and r.pages_fetched is not None}
+    stats = {**_stats_of(s, [r.id for r in rows if r.id not in closed], keys, prefix), **closed}
     return [RunView(id=r.id, started_at=r.started_at, finished_at=r.finished_at, finish_reason=r.finish_reason,
                     portals=tuple(r.portals or ()), stats=stats[r.id], errors=tuple(r.errors or ())) for r in rows]

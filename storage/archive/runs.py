@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from storage.archive.base import ArchiveBase
 from storage.archive.locks import pid_alive
 from storage.archive.records import RunView, _jsonable
-from storage.archive.runcounters import write_portal_rows
+from storage.archive.runcounters import run_totals, write_portal_rows
 from storage.models import CrawlRun, Notification, utcnow
 from storage.session import write_session
 
@@ -63,10 +63,12 @@ class Runs(ArchiveBase):
 
     def finish_run(self, run_id: int, reason: str, stats: dict[str, Any],
                    errors: Sequence[dict[str, Any]]) -> None:
-        """Close the run with its stats and errors, and its per-portal counters as rows in the same transaction."""
+        """Close the run with its stats and errors, and in the same transaction its run-wide counters as columns
+        and its per-portal counters as rows (what the pages read)."""
         with write_session(self.engine) as s:
             portals = s.scalar(update(CrawlRun).where(CrawlRun.id == run_id).values(
-                finished_at=utcnow(), finish_reason=reason, stats=_jsonable(stats), errors=list(errors))
+                finished_at=utcnow(), finish_reason=reason, stats=_jsonable(stats), errors=list(errors),
+                **run_totals(stats, errors))
                 .returning(CrawlRun.portals))
             if portals is not None:
                 write_portal_rows(s, run_id, stats, list(portals))

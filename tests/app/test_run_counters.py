@@ -30,6 +30,9 @@ STATS: dict[str, Any] = {
 }
 
 
+MODEL_TABLES = (CrawlRun.__table__, RunPortal.__table__, RunPortal.COUNTERS)  # the backfill over today's models
+
+
 def _rows(archive: Archive) -> list[tuple[Any, ...]]:
     with archive.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(RunPortal).order_by(RunPortal.run_id, RunPortal.portal))]
@@ -53,8 +56,8 @@ def test_close_writes_rows_and_backfill_rebuilds_them(db_url: str) -> None:
     with write_session(archive.engine) as s:
         s.execute(delete(RunPortal))
     with archive.engine.begin() as conn:
-        assert backfill_run_portals(conn, batch=1) == 1
-        assert backfill_run_portals(conn) == 0  # runs with rows are left alone
+        assert backfill_run_portals(conn, *MODEL_TABLES, batch=1) == 1
+        assert backfill_run_portals(conn, *MODEL_TABLES) == 0  # runs with rows are left alone
     assert _rows(archive) == written
     archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 1}, [])
     archive.finish_run(still_open, "finished", {"nianbao/portal/daan/list_pages": 8}, [])  # closed again
@@ -119,3 +122,51 @@ def test_pages_read_the_rows(db_url: str) -> None:
         # 省/厅 is not among this run's portals: its counters count as 省's under names it does not show
         assert shown == {"daan": (2, 0, 0), "xinfu": (0, 0, 0), "省": (0, 0, 6), "unlisted": (0, 0, 0)}
         assert f'<tr id="run-{closed}">' in client.get("/portals/daan").text
+
+
+TOTALS = {**STATS, "nianbao/reports/new": 5, "nianbao/reports/changed": 2, "nianbao/errors": 1}
+KEPT_ERRORS = [{"portal": "daan", "url": f"http://daan.test/{i}", "reason": "timeout"} for i in range(3)]
+
+
+def _totals(archive: Archive) -> dict[int, tuple[Any, ...]]:
+    with archive.engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(select(
+            CrawlRun.id, CrawlRun.pages_fetched, CrawlRun.reports_new, CrawlRun.reports_changed,
+            CrawlRun.error_count))}
+
+
+def test_close_writes_run_totals_and_pages_read_them(db_url: str) -> None:
+    """The run-wide counters are columns written with the close; the run list, the run page and the portal's last
+    successful run show them with the stats document emptied, and an open run shows what its stats hold."""
+    archive, _ = load(db_url)
+    closed = archive.start_run(["daan"])
+    archive.finish_run(closed, "finished", TOTALS, KEPT_ERRORS)
+    running = archive.start_run(["daan"])
+    assert _totals(archive) == {closed: (12, 5, 2, 3), running: (None, None, None, None)}  # 3 errors kept > 1 counted
+    with write_session(archive.engine) as s:
+        s.execute(update(CrawlRun).where(CrawlRun.id == closed).values(stats={}))
+        s.execute(update(CrawlRun).where(CrawlRun.id == running).values(stats={"downloader/response_count": 4}))
+    with TestClient(create_app(archive)) as client:
+        listed = {r["id"]: (r["pages"], r["new"], r["changed"], r["errors"])
+                  for r in client.get("/api/runs").json()["runs"]}
+        assert listed == {closed: (12, 5, 2, 3), running: (4, 0, 0, 0)}
+        one = client.get(f"/api/runs/{closed}").json()
+        assert (one["pages"], one["new"], one["changed"], one["errors"]) == (12, 5, 2, 3)
+        assert client.get("/api/portals/daan").json()["last_success"]["pages"] == 12
+        assert '<td class="pages">12</td>' in client.get(f"/runs/{closed}").text
+
+
+def test_migration_0012_backfills_run_totals(db_url: str) -> None:
+    """Runs closed before migration 0012 get their run-wide columns from their stats; an open run keeps NULL."""
+    archive, _ = load(db_url)
+    _migrate(archive, "0011")
+    assert "error_count" not in {c["name"] for c in inspect(archive.engine).get_columns("crawl_run")}
+    now = utcnow()
+    with archive.engine.begin() as conn:
+        conn.execute(insert(CrawlRun.__table__).values(  # only the columns of the schema at 0011
+            started_at=now, finished_at=now, finish_reason="finished", portals=["daan"], stats=TOTALS,
+            errors=KEPT_ERRORS))
+        conn.execute(insert(CrawlRun.__table__).values(
+            started_at=now, finished_at=None, finish_reason=None, portals=["daan"], stats=TOTALS, errors=[]))
+    _migrate(archive, "heads")
+    assert sorted(_totals(archive).values(), key=str) == [(12, 5, 2, 3), (None, None, None, None)]

@@ -184,3 +184,29 @@ def test_counters_split_by_portal() -> None:
     assert split["daan"] == portal_counters(stats, "daan") == {"list_pages": 2, "errors/list": 1}
     assert split["省/厅"] == portal_counters(stats, "省/厅") == {"list_pages": 3}
     assert split["省"] == {"reports/new": 4}
+
+
+def test_run_page_lists_portals_to_report_first_and_pages_the_rest(db_url: str) -> None:
+    """A run of 250 portals: the three with something to report (an error counted, a new report, an error kept
+    only in the run's list) come first, then the quiet ones 100 a page, the others summed; JSON pages alike."""
+    archive, _ = load(db_url)
+    names = [f"p{i:03d}" for i in range(250)]
+    run_id = archive.start_run(names)
+    stats = {**{f"nianbao/portal/{n}/list_pages": 2 for n in names}, "nianbao/portal/p100/errors": 1,
+             "nianbao/portal/p200/reports/new": 1}
+    archive.finish_run(run_id, "finished", stats, [{"portal": "p249", "url": "http://p249.test/", "reason": "x"}])
+    with TestClient(create_app(archive)) as client:
+        first = client.get(f"/api/runs/{run_id}").json()
+        shown = [p["portal"] for p in first["portal_runs"]]
+        assert shown[:4] == ["p100", "p200", "p249", "p000"] and len(shown) == 100
+        assert (first["portals_total"], first["portals_notable"], first["portal_pages"]) == (250, 3, 3)
+        assert first["others"] == {"portals": 150, "list_pages": 300, "report_pages": 0, "unchanged": 0}
+        last = client.get(f"/api/runs/{run_id}", params={"page": 3}).json()
+        quiet = [n for n in names if n not in ("p100", "p200", "p249")]
+        assert [p["portal"] for p in last["portal_runs"]] == quiet[197:]  # 3 + 197 before it
+        pages = [client.get(f"/api/runs/{run_id}", params={"page": n}).json()["portal_runs"] for n in (1, 2, 3)]
+        assert sorted(p["portal"] for page in pages for p in page) == names  # each portal on exactly one page
+        html = client.get(f"/runs/{run_id}", params={"page": 2}).text
+        assert f'href="/runs/{run_id}?page=1"' in html and f'href="/runs/{run_id}?page=3"' in html
+        assert html.count('<tr id="portal-') == 100 and "3 with something to report" in html
+        assert client.get(f"/runs/{run_id}", params={"page": 0}).status_code == 422
