@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import click
 
 from nianbao.cli.options import existing_db_option
-from nianbao.cli.spreadsheet import safe_cell
+from nianbao.spreadsheet import safe_cell
 from storage import Archive, ArchiveError, SearchHit, open_archive
-from storage.archive.query import SORTS, Filters
+from storage.archive.query import SORTS, STATISTICS_STATES, Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +32,11 @@ _FILTER_OPTIONS = (
     click.option("--inconsistent/--consistent", default=None,
                  help="Only reports whose statistics tables fail (or pass) an identity of the form."),
     click.option("--received-over", type=int, metavar="N", help="Only reports that received more than N requests."),
+    click.option("--published-as", "format", metavar="FORMAT",
+                 help="Only reports published as FORMAT: an attachment format (pdf, doc, docx, ofd, …) or html "
+                      "for a report with no attachment."),
+    click.option("--statistics", type=click.Choice(STATISTICS_STATES),
+                 help="Statistics tables that add up (consistent), with findings (inconsistent), or none read."),
 )
 
 
