@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import uuid
@@ -18,7 +19,7 @@ from storage.archive.query import Filters
 from storage.session import dispose_engine
 from tests.support.commands import PG_URL, run_cmd
 from tests.support.sample_archive import SAMPLES, load
-from tests.support.search_oracle import CASES, oracle
+from tests.support.search_oracle import CASES, facet_oracle, oracle
 
 
 def test_answers_match_the_oracle(db_url: str) -> None:
@@ -29,6 +30,44 @@ def test_answers_match_the_oracle(db_url: str) -> None:
         hits = archive.search(query, sort=sort, limit=50, **filters)
         assert [titles[h.id] for h in hits] == expected, (query, filters, sort)
         assert archive.query.count(query, Filters.of(**filters)) == len(expected), (query, filters)
+
+
+def test_totals_and_facets_match_the_oracle(db_url: str) -> None:
+    """Every facet (year, region, level, organ, format, attachments, statistics) and the total of a page, for every
+    case, equal a plain-Python count over the samples: on SQLite and on PostgreSQL (so the two agree)."""
+    archive, _ = load(db_url)
+    for query, filters, _sort in CASES:
+        page = archive.query.page(query, Filters.of(**filters), limit=2, facets=True)
+        assert page.total == len(oracle(query, filters, "id")), (query, filters)
+        assert page.facets == facet_oracle(query, filters), (query, filters)
+        assert archive.facets(query, **filters) == page.facets
+
+
+def test_facets_follow_every_change_to_the_archive(db_url: str) -> None:
+    """The facet counts are cached between pages; a new report, an edit that moves a URL to a new text, tables
+    read again with findings, and a new attachment each show up on the very next page."""
+    archive, ids = load(db_url)
+    query = archive.query
+
+    def facet(name: str) -> dict[object, int]:
+        return dict(query.facets(None)[name])
+
+    assert facet("statistics") == {"unread": 5, "consistent": 2, "inconsistent": 1}
+    archive.record(ReportRecord(url="http://www.changbai.nianbao.test/2025/9.html", content_sha256="9" * 64,
+                                body="长白县2024年报。", title="长白县2024年报", organ="长白县人民政府", report_year=2024,
+                                portal="changbai"))
+    assert facet("year")[2024] == 1 and facet("organ")["长白县人民政府"] == 1
+    assert query.page(None, Filters(year=2024), facets=True).facets["region"] == [("吉林省白山市长白朝鲜族自治县", 1)]
+    assert facet("year")[2023] == 3
+    assert archive.add_text_version(ids["新抚区2023年政府信息公开工作年度报告"], "新抚区2023年报（修订）", "b" * 64, {})
+    assert facet("year")[2023] == 4  # the old text stays, with no URL: it counts under no region any more
+    edited = query.page(None, Filters(year=2023), facets=True)
+    assert edited.total == 4 and dict(edited.facets["region"]) == {
+        "辽宁省抚顺市新抚区": 1, "吉林省白城市大安市": 1, "吉林省白山市长白朝鲜族自治县": 1}
+    sample = SAMPLES[2]
+    archive.record_statistics(hashlib.sha256(sample.body.encode()).hexdigest(), {"format": "2021"},
+                              [{"identity": "a"}, {"identity": "b"}])
+    assert facet("statistics") == {"unread": 7, "consistent": 1, "inconsistent": 2}
 
 
 @pytest.mark.e2e
