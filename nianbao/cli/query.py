@@ -51,8 +51,9 @@ def filter_options(default_sort: str) -> Callable[[F], F]:
 
 
 def filters_from(options: dict[str, Any]) -> Filters:
-    """Pop the filter options out of a command's keyword arguments."""
-    values = {f.name: options.pop(f.name) for f in fields(Filters)}
+    """Pop the filter options out of a command's keyword arguments (the exact-name filters the web's facet links
+    use have no option: ``--region``/``--organ`` match parts of names)."""
+    values = {f.name: options.pop(f.name, None) for f in fields(Filters)}
     for name in ("published_from", "published_to"):
         if isinstance(values[name], dt.datetime):
             values[name] = values[name].date()

@@ -30,7 +30,7 @@ from nianbao.web.compliance import compliance_router
 from nianbao.web.export import available_formats, export_router
 from nianbao.web.feed import feed_router
 from nianbao.web.organ import organ_router
-from nianbao.web.params import FACET_PARAMS, SearchForm, blank_to_none, search_form
+from nianbao.web.params import FACET_PARAMS, HIDDEN, SearchForm, blank_to_none, search_form
 from nianbao.web.report import files_router, report_context
 from storage import Archive, ArchiveError, open_archive
 from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, STATISTICS_STATES, Filters, Page
@@ -188,6 +188,7 @@ def create_app(archive: Archive | str) -> FastAPI:
         return templates.TemplateResponse(request, "search.html", {
             "form": form.values, "result": result, "facets": result.facets, "page": page, "link": link,
             "pages": max(1, -(-result.total // PAGE_SIZE)), "facet_names": FACETS, "facet_params": FACET_PARAMS,
+            "hidden": [(k, form.values[k]) for k in HIDDEN if form.values[k]],
             "active": form.active(), "exports": [(fmt, form.link(f"/export.{fmt}")) for fmt in available_formats()],
             "terms": form.values["q"].split()})
 
@@ -225,13 +226,15 @@ def create_app(archive: Archive | str) -> FastAPI:
                                                        "docx, …) or html for no attachment")] = None,
                    has_attachment: bool | None = None,
                    statistics: Annotated[str | None, Query(pattern=STATISTICS_PATTERN)] = None,
+                   region_is: Annotated[str | None, Query(description="Exactly this region (a facet value)")] = None,
+                   organ_is: Annotated[str | None, Query(description="Exactly this organ (a facet value)")] = None,
                    sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "newest",
                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, facets: bool = False) -> dict[str, Any]:
         """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
         filters = Filters.of(year=year, region=region, organ=organ, portal=portal, published_from=published_from,
                              published_to=published_to, level=level, format=format, has_attachment=has_attachment,
-                             statistics=statistics)
+                             statistics=statistics, region_is=region_is, organ_is=organ_is)
         result = page_of(q, filters, sort, limit, offset, facets=facets)
         body: dict[str, Any] = {"total": result.total, "limit": limit, "offset": offset,
                                 "hits": _jsonable(result.hits)}

@@ -13,11 +13,14 @@ from fastapi import HTTPException
 from storage import ArchiveError
 from storage.archive.query import Filters
 
-# facet → the form field its links set (a facet value is a filter value, "yes"/"no" for attachments)
-FACET_PARAMS = {"year": "year", "region": "region", "level": "level", "organ": "organ", "format": "format",
+# facet → the field its links set: region and organ links name one region / organ exactly (the form's region and
+# organ fields match parts of names, which would find more reports than the facet counted); "yes"/"no" for
+# attachments
+FACET_PARAMS = {"year": "year", "region": "region_is", "level": "level", "organ": "organ_is", "format": "format",
                 "attachments": "has_attachment", "statistics": "statistics"}
 FIELDS = ("q", "year", "region", "organ", "portal", "published_from", "published_to", "level", "format",
-          "has_attachment", "statistics", "sort")
+          "has_attachment", "statistics", "region_is", "organ_is", "sort")
+HIDDEN = ("region_is", "organ_is")  # set by facet links only: carried through the form as hidden fields
 YES_NO = {"yes": True, "no": False}
 
 
@@ -53,11 +56,11 @@ class SearchForm:
 def search_form(q: str | None = None, year: str | None = None, region: str | None = None,
                 organ: str | None = None, portal: str | None = None, published_from: str | None = None,
                 published_to: str | None = None, level: str | None = None, format: str | None = None,
-                has_attachment: str | None = None, statistics: str | None = None,
-                sort: str = "newest") -> SearchForm:
+                has_attachment: str | None = None, statistics: str | None = None, region_is: str | None = None,
+                organ_is: str | None = None, sort: str = "newest") -> SearchForm:
     """FastAPI dependency: the form from the query string; 422 for a value that is no usable filter."""
     raw = dict(zip(FIELDS, (q, year, region, organ, portal, published_from, published_to, level, format,
-                            has_attachment, statistics, sort), strict=True))
+                            has_attachment, statistics, region_is, organ_is, sort), strict=True))
     values = {k: (v or "").strip() for k, v in raw.items()}
     try:
         attachment = values["has_attachment"].lower()
@@ -68,7 +71,8 @@ def search_form(q: str | None = None, year: str | None = None, region: str | Non
             published_from=dt.date.fromisoformat(values["published_from"]) if values["published_from"] else None,
             published_to=dt.date.fromisoformat(values["published_to"]) if values["published_to"] else None,
             has_attachment=YES_NO.get(attachment),
-            **{k: values[k] or None for k in ("region", "organ", "portal", "level", "format", "statistics")})
+            **{k: values[k] or None for k in ("region", "organ", "portal", "level", "format", "statistics",
+                                              "region_is", "organ_is")})
     except (ValueError, ArchiveError) as exc:
         raise HTTPException(422, f"bad filter value: {exc}") from None
     return SearchForm(values=values, filters=filters)

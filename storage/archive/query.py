@@ -90,9 +90,12 @@ class Filters:
     received_over: int | None = None  # statistics: more than this many requests received (一、本年新收 总计)
     format: str | None = None  # published as: an attachment format (pdf, docx, …) or "html" for none
     statistics: str | None = None  # one of STATISTICS_STATES: consistent / inconsistent / unread
+    # exactly this region name / organ name (what a facet value links to; ``region``/``organ`` match parts)
+    region_is: str | None = None
+    organ_is: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("region", "organ", "portal", "level", "format"):
+        for name in ("region", "organ", "portal", "level", "format", "region_is", "organ_is"):
             value = getattr(self, name)
             if value is not None and not value.strip():
                 raise ArchiveError(f"empty --{name.replace('_', '-')} filter")
@@ -227,6 +230,8 @@ class Query:
             where.append(Report.report_year == filters.year)
         if filters.organ:
             where.append(self._like(Report.organ, filters.organ.strip()))
+        if filters.organ_is is not None:
+            where.append(Report.organ == filters.organ_is)
         if filters.published_from:
             where.append(Report.published >= filters.published_from)
         if filters.published_to:
@@ -263,6 +268,8 @@ class Query:
             out.append(portal.name == filters.portal.strip())
         if filters.level:
             out.append(portal.level == filters.level.strip())
+        if filters.region_is is not None:
+            out.append(portal.region == filters.region_is)
         if filters.region:
             region = filters.region.strip()
             out.append(portal.region_code.startswith(region, autoescape=True) if re.fullmatch(r"\d+", region)

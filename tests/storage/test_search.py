@@ -54,8 +54,8 @@ def test_facets_follow_every_change_to_the_archive(db_url: str) -> None:
 
     assert facet("statistics") == {"unread": 5, "consistent": 2, "inconsistent": 1}
     archive.record(ReportRecord(url="http://www.changbai.nianbao.test/2025/9.html", content_sha256="9" * 64,
-                                body="长白县2024年报。", title="长白县2024年报", organ="长白县人民政府", report_year=2024,
-                                portal="changbai"))
+                                body="长白县2024年报。", title="长白县2024年报", organ="长白县人民政府",
+                                report_year=2024, portal="changbai"))
     assert facet("year")[2024] == 1 and facet("organ")["长白县人民政府"] == 1
     assert query.page(None, Filters(year=2024), facets=True).facets["region"] == [("吉林省白山市长白朝鲜族自治县", 1)]
     assert facet("year")[2023] == 3

@@ -40,6 +40,8 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     (None, {"statistics": "inconsistent"}, "id"),
     ("公开", {"statistics": "unread", "region": "22"}, "newest"),
     (None, {}, "id"),  # the whole archive: facets from the cached counts
+    (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
+    ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
 ]
 STREET, TOWNSHIP = "街道", ("乡", "镇", "苏木", "乡人民政府", "镇人民政府", "乡政府", "镇政府", "苏木人民政府")
 
@@ -56,6 +58,8 @@ def _seen_on(sample: Sample, filters: dict[str, Any]) -> bool:
         # a street office's or township's report counts at that level on any portal (by the organ's name)
         by_organ = level in _organ_levels(sample)
         if (level not in (None, portal.level) and not by_organ) or filters.get("portal") not in (None, name):
+            continue
+        if filters.get("region_is") not in (None, portal.region):
             continue
         return True
     return False
@@ -90,7 +94,9 @@ def matching(query: str | None, filters: dict[str, Any]) -> list[Sample]:
             continue
         if "has_attachment" in filters and s.attachment != filters["has_attachment"]:
             continue
-        if any(k in filters for k in ("region", "level", "portal")) and not _seen_on(s, filters):
+        if filters.get("organ_is") not in (None, s.organ):
+            continue
+        if any(k in filters for k in ("region", "level", "portal", "region_is")) and not _seen_on(s, filters):
             continue
         if filters.get("format") not in (None, *_formats(s)) or filters.get("statistics") not in (None, _statistics(s)):
             continue
