@@ -144,6 +144,11 @@ def test_search_command(sqlite_url: str) -> None:
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["title"] for r in rows] == oracle("0件", {"published_from": dt.date(2018, 1, 1),
                                                       "published_to": dt.date(2020, 12, 31)}, "newest")
+    as_pdf = run_cmd(["nianbao", "search", "年度报告", "--published-as", "pdf", "--statistics", "consistent"], env=env)
+    assert as_pdf.returncode == 0, as_pdf.stderr
+    assert "新抚区2017年政府信息公开工作年度报告" in as_pdf.stdout and "1 result(s)" in as_pdf.stdout
+    unread = run_cmd(["nianbao", "search", "年度报告", "--statistics", "unread", "--published-as", "html"], env=env)
+    assert f"{len(oracle('年度报告', {'statistics': 'unread', 'format': 'html'}, 'id'))} result(s)" in unread.stdout
     bad = run_cmd(["nianbao", "search", "x", "--published-from", "2024-13-01"], env=env)
     assert bad.returncode != 0 and "published-from" in bad.stderr
 
