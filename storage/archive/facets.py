@@ -34,7 +34,7 @@ STATISTICS_STATES = ("consistent", "inconsistent", "unread")
 NO_ATTACHMENT_FORMAT = "html"
 # year and organ can be unknown (None, shown as "(unknown)"); a report without a portal has no region or level
 _MULTI = {"region", "level", "format"}  # a report can count under several values of these
-FACETS_REST = tuple(name for name in FACETS if name != "organ")
+GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", "statistics"))
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -66,9 +66,11 @@ def organ_levels(organ: str | None) -> tuple[str, ...]:
 class FacetIndex:
     """Every report's facet values as signatures, for one engine, valid for one change marker.
 
-    Two signature groups, each counted with one C-level ``Counter`` pass over the matching ids: the organ
-    alone (nearly one organ per report and year in real archives, so it would make every combined signature
-    unique) and all the other facets together (few distinct combinations: years × portals × formats × …).
+    Facets that vary independently are kept in separate groups, each counted with one C-level ``Counter``
+    pass over the matching ids, so that no group has many distinct signatures (one combined signature would
+    be nearly unique per report: years × portals × formats × statistics states, and organs on top): the
+    organ; the report year; where it was seen (regions and levels); how it was published and read (formats,
+    attachments, statistics).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -76,8 +78,8 @@ class FacetIndex:
         self.marker: tuple[Any, ...] | None = None
         self.reports = 0
         # per group: report id → signature number (a list indexed by id; -1 where no report), the signatures
-        self.codes: tuple[list[int], list[int]] = ([], [])
-        self.signatures: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [])
+        self.codes: list[list[int]] = [[] for _ in GROUPS]
+        self.signatures: list[list[tuple[Any, ...]]] = [[] for _ in GROUPS]
         self._lock = threading.Lock()
         self._everything: Counts | None = None
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
@@ -107,18 +109,18 @@ class FacetIndex:
         findings = dict(conn.execute(select(ReportStatistics.report_id, ReportStatistics.findings_count)).all())
         rows = conn.execute(select(Report.id, Report.report_year, Report.organ)).all()
         size = max((r[0] for r in rows), default=0) + 1
-        codes: tuple[list[int], list[int]] = ([-1] * size, [-1] * size)
-        interned: tuple[dict[tuple[Any, ...], int], dict[tuple[Any, ...], int]] = ({}, {})
+        codes = [[-1] * size for _ in GROUPS]
+        interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
         for report_id, year, organ in rows:
             regions, levels = seen.get(report_id, ((), ()))
             n_findings = findings.get(report_id)
             own = formats.get(report_id)
-            rest = (year, tuple(sorted(regions)), tuple(sorted({*levels, *organ_levels(organ)})),
-                    tuple(sorted(own)) if own else (NO_ATTACHMENT_FORMAT,), "yes" if own else "no",
-                    "unread" if n_findings is None else "inconsistent" if n_findings else "consistent")
-            for group, signature in enumerate(((organ,), rest)):
+            values = ((organ,), (year,), (tuple(sorted(regions)), tuple(sorted({*levels, *organ_levels(organ)}))),
+                      (tuple(sorted(own)) if own else (NO_ATTACHMENT_FORMAT,), "yes" if own else "no",
+                       "unread" if n_findings is None else "inconsistent" if n_findings else "consistent"))
+            for group, signature in enumerate(values):
                 codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
-        self.codes, self.signatures = codes, (list(interned[0]), list(interned[1]))
+        self.codes, self.signatures = codes, [list(group) for group in interned]
         self.reports, self.marker, self._everything = len(rows), marker, None
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
@@ -141,7 +143,7 @@ class FacetIndex:
         if -1 in by_signature[0]:  # an id the index has no report for: deleted since the marker was read
             raise IndexError("unknown report id")
         totals: dict[str, Counter[Any]] = {name: Counter() for name in FACETS}
-        for group, names in enumerate((("organ",), FACETS_REST)):
+        for group, names in enumerate(GROUPS):
             signatures = self.signatures[group]
             for index, n in by_signature[group].items():
                 for name, value in zip(names, signatures[index], strict=True):
