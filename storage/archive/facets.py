@@ -40,13 +40,19 @@ Counts = dict[str, list[tuple[Any, int]]]
 
 
 def change_marker(conn: Connection, has_attachments: bool) -> tuple[Any, ...]:
-    """Aggregates that change whenever a facet value of some report can have changed.
+    """A value that changes whenever a facet value of some report can have changed.
 
-    Reports are never edited in place (an edit stores a new report and moves the sightings to it, which
-    raises ``sum(sighting.report_id)``); sightings, attachments and statistics rows are added, moved,
-    re-read or deleted, each of which moves a count, a maximum or a sum below. One round trip of index-only
-    aggregates, then the portals themselves (few; an edit of a region or level changes no count).
+    PostgreSQL: the current snapshot (``xmin:xmax:in-progress xids``): any write transaction that starts or ends
+    changes it (read-only ones take no transaction id), and one query costs well under a millisecond. A write in
+    progress is in the snapshot, so when it commits the snapshot changes even if no other transaction starts.
+
+    SQLite: index-only aggregates in one round trip. Reports are never edited in place (an edit stores a new
+    report and moves the sightings to it, which raises ``sum(sighting.report_id)``); sightings, attachments and
+    statistics rows are added, moved, re-read or deleted, each of which moves a count, a maximum or a sum below;
+    and the portals themselves (few; an edit of a region or level changes no count).
     """
+    if conn.dialect.name == "postgresql":
+        return (conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar(),)
     aggregates = [select(func.count(Report.id)), select(func.max(Report.id)), select(func.count(Sighting.id)),
                   select(func.max(Sighting.id)), select(func.sum(Sighting.report_id)),
                   select(func.sum(Sighting.portal_id)), select(func.count(ReportStatistics.report_id)),
@@ -93,7 +99,8 @@ class FacetIndex:
         marker = change_marker(conn, has_attachments)
         if marker == self.marker and not force:
             return
-        portals = {pid: (region, level) for pid, region, level in marker[-1]}
+        portals = {pid: (region, level) for pid, region, level in conn.execute(
+            select(Portal.id, Portal.region, Portal.level))}
         seen: dict[int, tuple[set[str], set[str]]] = {}
         for report_id, portal_id in conn.execute(select(Sighting.report_id, Sighting.portal_id)):
             regions, levels = seen.setdefault(report_id, (set(), set()))
@@ -125,31 +132,35 @@ class FacetIndex:
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
         """The number of reports and facet counts over ``ids`` (``None``: every report), largest first, at most
-        ``top`` values each."""
+        ``top`` values each. Only the freshness check and a rebuild hold the lock; counting does not."""
         with self._lock:
             self.refresh(conn)
             if ids is None:
                 if self._everything is None:
-                    self._everything = self._count([Counter(c for c in group if c >= 0) for group in self.codes],
-                                                   top)
+                    self._everything = _count(self.signatures, [Counter(c for c in group if c >= 0)
+                                                                for group in self.codes], top)
                 return self.reports, self._everything
-            try:
-                return len(ids), self._count([Counter(map(group.__getitem__, ids)) for group in self.codes], top)
-            except IndexError:  # stored after the marker was read: build again, now it is known
-                self.refresh(conn, force=True)
-                return len(ids), self._count([Counter(map(group.__getitem__, ids)) for group in self.codes], top)
+            if not self._knows(ids):
+                self.refresh(conn, force=True)  # stored after the marker was read: build again, now it is known
+                if not self._knows(ids):  # deleted since the ids were read: not counted
+                    ids = [i for i in ids if i < len(self.codes[0]) and self.codes[0][i] >= 0]
+            codes, signatures = self.codes, self.signatures
+        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top)
 
-    def _count(self, by_signature: list[Counter[int]], top: int) -> Counts:
-        if -1 in by_signature[0]:  # an id the index has no report for: deleted since the marker was read
-            raise IndexError("unknown report id")
-        totals: dict[str, Counter[Any]] = {name: Counter() for name in FACETS}
-        for group, names in enumerate(GROUPS):
-            signatures = self.signatures[group]
-            for index, n in by_signature[group].items():
-                for name, value in zip(names, signatures[index], strict=True):
-                    for one in (value if name in _MULTI else (value,)):
-                        totals[name][one] += n
-        return {name: _largest(totals[name].items(), top) for name in FACETS}
+    def _knows(self, ids: Sequence[int]) -> bool:
+        codes = self.codes[0]
+        return max(ids, default=0) < len(codes) and -1 not in map(codes.__getitem__, ids)
+
+
+def _count(signatures: list[list[tuple[Any, ...]]], by_signature: list[Counter[int]], top: int) -> Counts:
+    """Per facet value, the reports of the signatures that carry it."""
+    totals: dict[str, Counter[Any]] = {name: Counter() for name in FACETS}
+    for group, names in enumerate(GROUPS):
+        for index, n in by_signature[group].items():
+            for name, value in zip(names, signatures[group][index], strict=True):
+                for one in (value if name in _MULTI else (value,)):
+                    totals[name][one] += n
+    return {name: _largest(totals[name].items(), top) for name in FACETS}
 
 
 def _largest(items: Iterable[tuple[Any, int]], top: int) -> list[tuple[Any, int]]:

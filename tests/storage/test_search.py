@@ -11,11 +11,12 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from storage import ArchiveError, ReportRecord
 from storage.archive.query import Filters
+from storage.models import Report
 from storage.session import dispose_engine
 from tests.support.commands import PG_URL, run_cmd
 from tests.support.sample_archive import SAMPLES, load
@@ -72,6 +73,12 @@ def test_facets_follow_every_change_to_the_archive(db_url: str) -> None:
     archive.record_statistics(hashlib.sha256(sample.body.encode()).hexdigest(), {"format": "2021"},
                               [{"identity": "a"}, {"identity": "b"}])
     assert facet("statistics") == {"unread": 7, "consistent": 1, "inconsistent": 2}
+    with archive.engine.connect() as writer:  # counted while another transaction writes, then commits
+        transaction = writer.begin()
+        writer.execute(insert(Report).values(content_sha256="e" * 64, body="后来", title="后来", report_year=2030))
+        assert 2030 not in facet("year")
+        transaction.commit()
+    assert facet("year")[2030] == 1
 
 
 @pytest.mark.e2e
