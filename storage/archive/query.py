@@ -15,11 +15,10 @@ paging and comparisons are stable.
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
+from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, parse_terms
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
@@ -51,8 +51,6 @@ from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
-MAX_LIMIT = 1000
-MAX_OFFSET = 2**31 - 1  # beyond any archive; larger numbers overflow the databases' integers
 EXPORT_BATCH = 100  # rows held at once when streaming an export (≈ 2 MB of report text); a parquet row group
 
 # name -> ORDER BY; id breaks ties so that every backend pages identically
@@ -88,80 +86,6 @@ def _sort_key(sort: str) -> Any:
 
 
 __all__ = ["FACETS", "MAX_LIMIT", "MAX_OFFSET", "SORTS", "STATISTICS_STATES", "Filters", "Page", "Query"]
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Conditions on report metadata and on the portals a report was seen on.
-
-    ``region`` is a region code prefix when it is all digits (``2104`` = 抚顺市), else part of the
-    region name; ``region``, ``level`` and ``portal`` must hold for one and the same portal.
-    """
-
-    year: int | None = None
-    region: str | None = None
-    organ: str | None = None
-    portal: str | None = None
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
-    level: str | None = None
-    has_attachment: bool | None = None
-    inconsistent: bool | None = None  # statistics tables failing (True) or passing (False) the form's identities
-    received_over: int | None = None  # statistics: more than this many requests received (一、本年新收 总计)
-    format: str | None = None  # published as: an attachment format (pdf, docx, …) or "html" for none
-    statistics: str | None = None  # one of STATISTICS_STATES: consistent / inconsistent / unread
-    # exactly this region name / organ name (what a facet value links to; ``region``/``organ`` match parts)
-    region_is: str | None = None
-    organ_is: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("region", "organ", "portal", "level", "format", "region_is", "organ_is"):
-            value = getattr(self, name)
-            if value is not None and not value.strip():
-                raise ArchiveError(f"empty --{name.replace('_', '-')} filter")
-        if self.statistics is not None and self.statistics not in STATISTICS_STATES:
-            raise ArchiveError(f"--statistics {self.statistics!r} is not one of {', '.join(STATISTICS_STATES)}")
-        if self.year is not None and not 1 <= self.year <= 9999:
-            raise ArchiveError(f"--year {self.year} is not a year (1…9999)")
-        if self.published_from and self.published_to and self.published_from > self.published_to:
-            raise ArchiveError(f"--published-from {self.published_from} is after --published-to {self.published_to}")
-
-    @classmethod
-    def of(cls, **values: Any) -> Filters:
-        """Filters from keyword arguments, ignoring ``None`` values and naming unknown ones."""
-        unknown = set(values) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ArchiveError(f"unknown filter(s): {', '.join(sorted(unknown))}")
-        return cls(**{k: v for k, v in values.items() if v is not None})
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) is not None for f in fields(self))
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of hits, with the total number of matches (for paging) and, when asked for, facet counts."""
-
-    hits: list[SearchHit]
-    total: int
-    limit: int
-    offset: int
-    facets: Counts | None = None
-
-
-def _check_page(limit: int, offset: int) -> None:
-    if not 0 < limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
-        raise ArchiveError(f"--limit must be 1…{MAX_LIMIT} and --offset 0…{MAX_OFFSET}")
-
-
-def parse_terms(query: str | None) -> list[str]:
-    """Whitespace-separated terms, each of which must match. ``None`` means "no text condition"."""
-    if query is None:
-        return []
-    terms = query.split()
-    if not terms:
-        raise ArchiveError("empty search query")
-    return terms
 
 
 def backend_warnings(engine: Engine) -> list[str]:
@@ -310,7 +234,7 @@ class Query:
         Two steps: ids of the page first (a sort that carries no bodies), then the page's rows.
         """
         terms = parse_terms(query)
-        _check_page(limit, offset)
+        check_page(limit, offset)
         ids_stmt = self._order(select(Report.id).where(*self.conditions(terms, filters)), sort)
         with self.engine.connect() as conn:
             return self._hits(conn, self._page_ids(conn, ids_stmt, bool(terms), sort, limit, offset), terms)
@@ -364,7 +288,7 @@ class Query:
         the sort index. Without ``facets`` only the count is asked for.
         """
         terms = parse_terms(query)
-        _check_page(limit, offset)
+        check_page(limit, offset)
         if sort not in SORTS:
             raise ArchiveError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
         where = self.conditions(terms, filters)
