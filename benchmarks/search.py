@@ -228,7 +228,7 @@ def measure_pages(name: str, archive: Archive) -> None:
             old = [timed(lambda t=t, f=f: old_count_and_facets(query, t, f), 1) for t in terms]
             print(f"{label:<22}{'+filters' if filtered else '':<10}{pct(page, 50):>10.1f}{pct(page, 95):>10.1f}"
                   f"{pct(search, 95):>12.1f}{pct(parts, 95):>18.1f}{pct(old, 95):>22.1f}"
-                  f"{pct(old, 95) / max(pct(parts, 95), 0.1):>7.1f}×")
+                  f"{pct(old, 95) / max(pct(parts, 95), 0.1):>9.1f}×")
     index = facet_index(archive.engine)
     with archive.engine.connect() as conn:
         check = timed(lambda: index.refresh(conn), 3)

@@ -15,7 +15,6 @@ paging and comparisons are stable.
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -42,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
-from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, parse_terms
+from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
@@ -68,21 +67,19 @@ _SQLITE_WALK = {"newest": "ix_report_published", "year": "ix_report_report_year"
 # PostgreSQL: sort key of the sorts that look at the newest reports first (see Query._page_ids)
 _PG_WINDOW = {"newest": Report.published, "year": Report.report_year}
 WINDOW_ROWS = 1000
-# Page.facets: the sort's key column, read with the matching ids, and the same order in Python (SORTS' order:
-# undated / unknown year last, id as tie-breaker). SQLite hands the date over as stored (ISO text, which sorts as
-# the date does): converting 100,000 of them to dates would cost more than the query.
+# Page.facets: every matching id is read with its sort key, in ascending (key, id) order with unknown keys
+# first (SQLite's order for ASC, and the order of its sort indexes); the page is then a slice of that list read
+# from one end (storage.archive.filters.page_ids). SQLite hands the date over as stored (ISO text, no conversion).
 _SORT_COLUMNS: dict[str, tuple[Any, ...]] = {"newest": (Report.published,), "oldest": (Report.published,),
                                              "year": (Report.report_year,), "id": ()}
-_DESCENDING = ("newest", "year")
-
-
-def _sort_key(sort: str) -> Any:
-    """Key for ``heapq.nlargest`` (descending sorts) or ``nsmallest``: unknown sort keys last either way."""
-    if sort == "id":
-        return lambda r: r[0]
-    if sort in _DESCENDING:
-        return lambda r: (r[1] is not None, r[1] if r[1] is not None else 0, r[0])
-    return lambda r: (r[1] is None, r[1] if r[1] is not None else 0, r[0])
+def _driver_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """The driver's own tuples, not SQLAlchemy's Rows: 0.37 s instead of 0.72 s for 100,000 ids and dates on
+    SQLite. Only for columns that need no result processing (ids, text, integers, PostgreSQL dates)."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()  # type: ignore[union-attr]
+    finally:
+        result.close()
 
 
 __all__ = ["FACETS", "MAX_LIMIT", "MAX_OFFSET", "SORTS", "STATISTICS_STATES", "Filters", "Page", "Query"]
@@ -309,11 +306,10 @@ class Query:
                 total, counts = self._counted(conn, where, terms, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
             self._prefer_indexes(conn, terms)
-            rows = conn.execute(self._ids_with_key(where, sort, bool(filters))).all()
+            rows = _driver_rows(conn, self._ids_with_key(where, sort, bool(filters)))
             conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
             total, counts = index.counts(conn, [r[0] for r in rows], top)
-            pick = heapq.nlargest if sort in _DESCENDING else heapq.nsmallest
-            ids = [r[0] for r in pick(offset + limit, rows, key=_sort_key(sort))[offset:]]
+            ids = page_ids(rows, sort, limit, offset)
             return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
 
     def count(self, query: str | None, filters: Filters = Filters()) -> int:
@@ -323,12 +319,15 @@ class Query:
             return conn.scalar(select(func.count()).select_from(Report).where(*self.conditions(terms, filters))) or 0
 
     def _ids_with_key(self, where: list[ColumnElement[bool]], sort: str, filtered: bool) -> Select[Any]:
-        """Every matching id with its sort key. SQLite, terms only: read the key from the sort index (it holds
-        the key and the id) instead of looking up each matching report's row: 82 → 32 ms for a term in all
-        of 20,000 reports. With filters the rows are needed anyway and their own indexes narrow faster."""
+        """Every matching id with its sort key, ascending by key then id, unknown keys first (``page_ids``).
+
+        SQLite, terms only: read them from the sort index, which holds key and id in this very order, instead
+        of looking up each matching report's row and sorting (82 → 32 ms for a term in all of 20,000 reports);
+        with filters the rows are needed anyway and their own indexes narrow faster."""
+        key = _SORT_COLUMNS[sort]
         if self.engine.dialect.name != "sqlite":
-            return select(Report.id, *_SORT_COLUMNS[sort]).where(*where)
-        stmt = select(Report.id, *(type_coerce(c, String) for c in _SORT_COLUMNS[sort])).where(*where)
+            return select(Report.id, *key).where(*where).order_by(*(c.asc().nulls_first() for c in key), Report.id)
+        stmt = select(Report.id, *(type_coerce(c, String) for c in key)).where(*where).order_by(*key, Report.id)
         if filtered:
             return stmt
         return stmt.with_hint(Report, f"INDEXED BY {_SQLITE_WALK.get(sort, 'ix_report_published')}", "sqlite")
@@ -363,7 +362,7 @@ class Query:
         if not where:  # the whole archive: counted once per change of the archive
             return index.counts(conn, None, top)
         self._prefer_indexes(conn, terms)
-        ids = list(conn.scalars(select(Report.id).where(*where)))
+        ids = [r[0] for r in _driver_rows(conn, select(Report.id).where(*where))]
         conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
         return index.counts(conn, ids, top)
 
