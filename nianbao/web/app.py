@@ -107,6 +107,13 @@ def _optional(archive: Archive, method: str, *args: Any) -> Any:
         return None
 
 
+def api_filter(facet: str, value: Any) -> dict[str, Any] | None:
+    """The /api/search parameter that narrows to one facet value (None for an unknown year or organ)."""
+    if value is None:
+        return None
+    return {FACET_PARAMS[facet]: value == "yes" if facet == "attachments" else value}
+
+
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _jsonable(dataclasses.asdict(value))
@@ -239,7 +246,8 @@ def create_app(archive: Archive | str) -> FastAPI:
         body: dict[str, Any] = {"total": result.total, "limit": limit, "offset": offset,
                                 "hits": _jsonable(result.hits)}
         if result.facets is not None:
-            body["facets"] = {k: [{"value": v, "count": n} for v, n in rows] for k, rows in result.facets.items()}
+            body["facets"] = {k: [{"value": v, "count": n, "filter": api_filter(k, v)} for v, n in rows]
+                              for k, rows in result.facets.items()}
         return body
 
     @app.get("/api/reports/{report_id}", tags=["reports"])

@@ -72,8 +72,14 @@ def test_api_facets_are_filters_too(site: tuple[str, Archive, dict[str, int]]) -
     with httpx.Client(base_url=base) as http:
         body = http.get("/api/search", params={"facets": "true"}).json()
         assert set(body["facets"]) == set(FACETS)
-        assert {"value": "docx", "count": 1} in body["facets"]["format"]
-        assert {"value": "inconsistent", "count": 1} in body["facets"]["statistics"]
+        assert {"value": "docx", "count": 1, "filter": {"format": "docx"}} in body["facets"]["format"]
+        assert {"value": "inconsistent", "count": 1, "filter": {"statistics": "inconsistent"}} in body["facets"][
+            "statistics"]
+        for name, values in body["facets"].items():  # each value's filter finds exactly the reports it counted
+            for value in values:
+                if value["filter"] is not None:
+                    found = http.get("/api/search", params={**value["filter"], "limit": 1}).json()
+                    assert found["total"] == value["count"], (name, value)
         xinfu = "辽宁省抚顺市新抚区"
         for params, expected in [({"format": "pdf"}, oracle(None, {"format": "pdf"}, "newest")),
                                  ({"statistics": "consistent"}, oracle(None, {"statistics": "consistent"}, "newest")),
