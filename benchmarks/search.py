@@ -1,4 +1,4 @@
-"""Search latency and export throughput on a synthetic archive of report-sized texts, SQLite and PostgreSQL.
+"""Search latency, whole results pages and export throughput on a synthetic archive, SQLite and PostgreSQL.
 
 Builds N reports (default 100,000) from the seed texts' paragraphs, varied: each report gets its own
 place name, year and organ, ~20 paragraphs drawn from the seeds with every number changed, on one of
@@ -7,6 +7,14 @@ place name, year and organ, ~20 paragraphs drawn from the seeds with every numbe
 (``year`` + a region code prefix), and prints p50/p95. Baseline, in the same run: the same search
 as a plain ``LIKE`` scan without any index (what 0001 did on PostgreSQL and what SQLite does for
 2-character terms), on a few queries. Export: ``Archive.export`` of one report year, rows/s.
+
+Whole pages (issue 14's goal: p95 ≤ 150 ms at 100,000 reports): ``GET /`` through the ASGI app in-process
+(search + true total + every facet + the template), for browsing (no query), the query kinds above and with
+filters; and its parts, timed alone: the search, and the total with all seven facets (``Query.page(...,
+facets=True)`` minus the search). Baseline in the same run: the old count + per-facet GROUP BY queries (year,
+region and level only, each re-evaluating the query), which the new single set of matching ids replaced.
+Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
+so that every facet has values.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL]
 (PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.)
@@ -29,12 +37,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, insert, literal, literal_column, select, text, union
 from sqlalchemy.engine import make_url
 
+from nianbao.web.app import create_app
 from storage import Archive, PortalSpec
-from storage.archive.query import Filters, Query
-from storage.models import Portal, Report, Sighting
+from storage.archive.facets import facet_index
+from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
+from storage.archive.query import Filters, Query, parse_terms
+from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
 from storage.session import dispose_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +56,9 @@ PROVINCES = [("辽宁省", "21"), ("吉林省", "22"), ("黑龙江省", "23"), (
 SYLLABLES = "安宁平和兴隆丰泰华新长永定清河山城东西南北阳明光远昌盛德顺天福江海云松"
 BATCH = 2000
 QUERIES_PER_KIND = 20
+PAGE_QUERIES = 10  # per kind, for whole pages (each page is timed best of 2)
+BASELINE_QUERIES = 3  # per kind, the old count + facets, timed once (up to ~40 s each on PostgreSQL at 100,000)
+FORMATS = ("pdf",) * 6 + ("docx", "doc", "ofd") + ("",) * 21  # ~30 % of reports have an attachment
 
 
 def _place(rng: random.Random) -> str:
@@ -115,6 +130,15 @@ def _insert(conn: Any, batch: list[dict[str, Any]], specs: list[PortalSpec], por
         {"url": f"http://{specs[p].name}.bench.test/{rid}.html", "report_id": rid,
          "portal_id": portal_ids[specs[p].name], "http_status": 200, "first_seen": now, "last_seen": now}
         for rid, p in zip(ids, portals_of, strict=True)])
+    rng = random.Random(ids[0])
+    formats = [(rid, rng.choice(FORMATS)) for rid in ids]
+    conn.execute(insert(Attachment), [
+        {"report_id": rid, "url": f"http://bench.test/{rid}.{fmt}", "file_name": f"{rid}.{fmt}", "format": fmt,
+         "size": 1, "sha256": f"{rid:064x}", "extractor": "bench", "status": "ok", "first_seen": now}
+        for rid, fmt in formats if fmt])
+    conn.execute(insert(ReportStatistics), [
+        {"report_id": rid, "format": "2021", "statistics": {}, "findings": [], "received": rng.randint(0, 50),
+         "findings_count": rng.choice((0, 0, 1)), "read_at": now} for rid in ids if rng.random() < 0.6])
     return sum(len(r["body"]) for r in batch)
 
 
@@ -158,6 +182,61 @@ def scan_baseline(archive: Archive, term: str) -> float:
         started = time.perf_counter()
         conn.execute(stmt).all()
         return (time.perf_counter() - started) * 1000
+
+
+def old_count_and_facets(query: Query, q: str | None, filters: Filters) -> None:
+    """The baseline: what a page ran before: a count, then one GROUP BY per facet (year, region, level), each
+    evaluating the query's conditions again."""
+    where = query.conditions(parse_terms(q), filters)
+    seen_on = Report.__table__.join(Sighting, Sighting.report_id == Report.id).join(
+        Portal, Portal.id == Sighting.portal_id)
+    levels = union(select(Report.id.label("rid"), Portal.level.label("level")).select_from(seen_on)
+                   .where(*where, Portal.level.is_not(None)),
+                   *(select(Report.id, literal(level)).where(*where, organ_level_condition(level))
+                     for level in ORGAN_LEVELS)).subquery()
+    statements = [select(func.count()).select_from(Report).where(*where),
+                  select(Report.report_year, func.count(Report.id).label("n")).where(*where)
+                  .group_by(Report.report_year),
+                  select(Portal.region, func.count(Report.id.distinct()).label("n")).select_from(seen_on)
+                  .where(*where, Portal.region.is_not(None)).group_by(Portal.region),
+                  select(levels.c.level, func.count(levels.c.rid.distinct()).label("n")).group_by(levels.c.level)]
+    with query.engine.connect() as conn:
+        for i, stmt in enumerate(statements):
+            conn.execute(stmt if i == 0 else stmt.order_by(literal_column("n").desc()).limit(20)).all()
+
+
+def measure_pages(name: str, archive: Archive) -> None:
+    """Whole results pages over HTTP-in-process, their parts, and the old count + facets as the baseline."""
+    rng = random.Random(13)
+    query = Query(archive.engine)
+    client = TestClient(create_app(archive))
+    filters = Filters(year=2019, region="22")
+    params = {"year": "2019", "region": "22"}
+    kinds: list[tuple[str, list[str | None]]] = [("browse (no query)", [None] * 3)]
+    kinds += [(f"{n}-character terms", queries(n, rng)[:PAGE_QUERIES]) for n in (2, 3, 6)]
+    kinds.append(("3-char place names", [_place(rng) + rng.choice("县区市") for _ in range(PAGE_QUERIES)]))
+    client.get("/")  # builds the facet index once (timed separately below)
+    print(f"\n{name}: whole results page GET / (search + total + 7 facets + template), ms; best of 2 per query")
+    print(f"{'query':<22}{'':<10}{'page p50':>10}{'page p95':>10}{'search p95':>12}{'count+facets p95':>18}"
+          f"{'old count+facets p95':>22}{'ratio':>10}")
+    print(f"(old count+facets: the first {BASELINE_QUERIES} queries of each kind, timed once)")
+    for label, terms in kinds:
+        for filtered in (False, True):
+            f, extra = (filters, params) if filtered else (Filters(), {})
+            page = [timed(lambda t=t, extra=extra: client.get("/", params={**({"q": t} if t else {}), **extra}), 2)
+                    for t in terms]
+            search = [timed(lambda t=t, f=f: query.search(t, f, limit=20), 2) for t in terms]
+            parts = [timed(lambda t=t, f=f: query._total_and_facets(parse_terms(t), f, 20), 2) for t in terms]
+            old = [timed(lambda t=t, f=f: old_count_and_facets(query, t, f), 1) for t in terms[:BASELINE_QUERIES]]
+            print(f"{label:<22}{'+filters' if filtered else '':<10}{pct(page, 50):>10.1f}{pct(page, 95):>10.1f}"
+                  f"{pct(search, 95):>12.1f}{pct(parts, 95):>18.1f}{pct(old, 95):>22.1f}"
+                  f"{pct(old, 95) / max(pct(parts, 95), 0.1):>9.1f}×")
+    index = facet_index(archive.engine)
+    with archive.engine.connect() as conn:
+        check = timed(lambda: index.refresh(conn), 3)
+        build = timed(lambda: index.refresh(conn, force=True), 1)
+    print(f"facet index: rebuilt in {build:.0f} ms (paid by the first page after the archive changes); "
+          f"change check {check:.1f} ms a page; {sum(len(g) for g in index.signatures):,} signatures")
 
 
 def measure(name: str, archive: Archive) -> None:
@@ -210,6 +289,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pages-only", action="store_true", help="Time whole pages only, not search and export.")
     parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -221,7 +301,9 @@ def main() -> None:
                 archive, seconds, chars = build(url, args.docs)
                 print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
                       f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
-                measure(backend, archive)
+                measure_pages(backend, archive)
+                if not args.pages_only:
+                    measure(backend, archive)
             finally:
                 dispose_engine(url)
                 if backend != "sqlite":

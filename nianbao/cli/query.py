@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 import click
 
 from nianbao.cli.options import existing_db_option
-from nianbao.cli.spreadsheet import safe_cell
+from nianbao.spreadsheet import safe_cell
 from storage import Archive, ArchiveError, SearchHit, open_archive
-from storage.archive.query import SORTS, Filters
+from storage.archive.query import SORTS, STATISTICS_STATES, Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +32,11 @@ _FILTER_OPTIONS = (
     click.option("--inconsistent/--consistent", default=None,
                  help="Only reports whose statistics tables fail (or pass) an identity of the form."),
     click.option("--received-over", type=int, metavar="N", help="Only reports that received more than N requests."),
+    click.option("--published-as", "format", metavar="FORMAT",
+                 help="Only reports published as FORMAT: an attachment format (pdf, doc, docx, ofd, …) or html "
+                      "for a report with no attachment."),
+    click.option("--statistics", type=click.Choice(STATISTICS_STATES),
+                 help="Statistics tables that add up (consistent), with findings (inconsistent), or none read."),
 )
 
 
@@ -46,8 +51,9 @@ def filter_options(default_sort: str) -> Callable[[F], F]:
 
 
 def filters_from(options: dict[str, Any]) -> Filters:
-    """Pop the filter options out of a command's keyword arguments."""
-    values = {f.name: options.pop(f.name) for f in fields(Filters)}
+    """Pop the filter options out of a command's keyword arguments (the exact-name filters the web's facet links
+    use have no option: ``--region``/``--organ`` match parts of names)."""
+    values = {f.name: options.pop(f.name, None) for f in fields(Filters)}
     for name in ("published_from", "published_to"):
         if isinstance(values[name], dt.datetime):
             values[name] = values[name].date()

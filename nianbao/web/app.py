@@ -16,9 +16,8 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -27,14 +26,16 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nianbao.web.compliance import compliance_router
+from nianbao.web.export import available_formats, export_router
 from nianbao.web.feed import feed_router
 from nianbao.web.models import ERRORS, ReportDetail
 from nianbao.web.organ import organ_router
+from nianbao.web.params import FACET_PARAMS, HIDDEN, SearchForm, blank_to_none, search_form
 from nianbao.web.portal import portal_router
 from nianbao.web.report import files_router, report_context
 from nianbao.web.runs import runs_router
 from storage import Archive, ArchiveError, open_archive
-from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, Filters, Page
+from storage.archive.query import FACETS, MAX_LIMIT, MAX_OFFSET, SORTS, STATISTICS_STATES, Filters, Page
 from storage.archive.records import HIGHLIGHT
 
 HERE = Path(__file__).parent
@@ -48,6 +49,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 SORT_PATTERN = "^(" + "|".join(SORTS) + ")$"
+STATISTICS_PATTERN = "^(" + "|".join(STATISTICS_STATES) + ")$"
 _MARKED = re.compile(f"{HIGHLIGHT[0]}(.*?){HIGHLIGHT[1]}", re.S)
 _DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
 
@@ -87,21 +89,11 @@ def safe_href(url: str | None) -> str | None:
     return url if url and re.match(r"https?://", url, re.I) else None
 
 
-def _blank_to_none(value: str | None) -> str | None:
-    return value.strip() if value and value.strip() else None
-
-
-def _filters(year: str | None, region: str | None, organ: str | None, portal: str | None,
-             published_from: str | None, published_to: str | None, level: str | None) -> Filters:
-    """Filters from HTML form fields, where an untouched field arrives as an empty string; 422 for a bad value."""
-    try:
-        year_value = int(year) if _blank_to_none(year) else None
-        dates = [dt.date.fromisoformat(d) if _blank_to_none(d) else None for d in (published_from, published_to)]
-        return Filters.of(year=year_value, region=_blank_to_none(region), organ=_blank_to_none(organ),
-                          portal=_blank_to_none(portal), published_from=dates[0], published_to=dates[1],
-                          level=_blank_to_none(level))
-    except (ValueError, ArchiveError) as exc:
-        raise HTTPException(422, f"bad filter value: {exc}") from None
+def api_filter(facet: str, value: Any) -> dict[str, Any] | None:
+    """The /api/search parameter that narrows to one facet value (None for an unknown year or organ)."""
+    if value is None:
+        return None
+    return {FACET_PARAMS[facet]: value == "yes" if facet == "attachments" else value}
 
 
 def _jsonable(value: Any) -> Any:
@@ -133,6 +125,7 @@ def create_app(archive: Archive | str) -> FastAPI:
     app.include_router(runs_router(archive, templates))
     app.include_router(feed_router(archive))
     app.include_router(files_router(archive))
+    app.include_router(export_router(archive))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -168,32 +161,27 @@ def create_app(archive: Archive | str) -> FastAPI:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'request'}: {e['msg']}" for e in exc.errors())
         return error_page(request, f"bad request: {problems}", 422)
 
-    def page_of(q: str | None, filters: Filters, sort: str, limit: int, offset: int) -> Page:
-        return archive.query.page(_blank_to_none(q), filters, sort=sort, limit=limit, offset=offset)
+    def page_of(q: str | None, filters: Filters, sort: str, limit: int, offset: int, facets: bool = False) -> Page:
+        """Hits, the true total and (with ``facets``) every facet's counts, from one evaluation of the query."""
+        return archive.query.page(blank_to_none(q), filters, sort=sort, limit=limit, offset=offset, facets=facets)
 
     # -- HTML -------------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(request: Request, q: str | None = None, year: str | None = None, region: str | None = None,
-                    organ: str | None = None, portal: str | None = None, published_from: str | None = None,
-                    published_to: str | None = None, level: str | None = None, sort: str = "newest",
+    def search_page(request: Request, form: Annotated[SearchForm, Depends(search_form)],
                     page: Annotated[int, Query(le=MAX_PAGE)] = 1) -> Response:
-        form = {"q": q or "", "year": year or "", "region": region or "", "organ": organ or "",
-                "portal": portal or "", "published_from": published_from or "", "published_to": published_to or "",
-                "level": level or "", "sort": sort}
-        filters = _filters(year, region, organ, portal, published_from, published_to, level)
         page = max(page, 1)
-        result = page_of(q, filters, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        facets = archive.query.facets(_blank_to_none(q), filters)
+        result = page_of(form.query, form.filters, form.sort, PAGE_SIZE, (page - 1) * PAGE_SIZE, facets=True)
 
         def link(**changes: Any) -> str:
-            params = {k: v for k, v in {**form, "page": page, **changes}.items() if v not in ("", None, 1)}
-            return "/?" + urlencode(params)
+            return form.link("/", **{"page": page if page > 1 else "", **changes})
 
         return templates.TemplateResponse(request, "search.html", {
-            "form": form, "result": result, "facets": facets, "page": page, "link": link,
-            "pages": max(1, -(-result.total // PAGE_SIZE)), "facet_names": FACETS,
-            "terms": (q or "").split()})
+            "form": form.values, "result": result, "facets": result.facets, "page": page, "link": link,
+            "pages": max(1, -(-result.total // PAGE_SIZE)), "facet_names": FACETS, "facet_params": FACET_PARAMS,
+            "hidden": [(k, form.values[k]) for k in HIDDEN if form.values[k]],
+            "active": form.active(), "exports": [(fmt, form.link(f"/export.{fmt}")) for fmt in available_formats()],
+            "terms": form.values["q"].split()})
 
     @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, report_id: int, q: str | None = None, v1: int | None = None,
@@ -209,19 +197,27 @@ def create_app(archive: Archive | str) -> FastAPI:
                    region: Annotated[str | None, Query(description="Region name part or code prefix")] = None,
                    organ: str | None = None, portal: str | None = None, published_from: dt.date | None = None,
                    published_to: dt.date | None = None, level: str | None = None,
+                   format: Annotated[str | None, Query(description="Published as: an attachment format (pdf, "
+                                                       "docx, …) or html for no attachment")] = None,
+                   has_attachment: bool | None = None,
+                   statistics: Annotated[str | None, Query(pattern=STATISTICS_PATTERN)] = None,
+                   region_is: Annotated[str | None, Query(description="Exactly this region (a facet value)")] = None,
+                   organ_is: Annotated[str | None, Query(description="Exactly this organ (a facet value)")] = None,
                    sort: Annotated[str, Query(pattern=SORT_PATTERN)] = "newest",
                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, facets: bool = False) -> dict[str, Any]:
         """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
-        filters = Filters.of(year=year, region=_blank_to_none(region), organ=_blank_to_none(organ),
-                             portal=_blank_to_none(portal), published_from=published_from,
-                             published_to=published_to, level=_blank_to_none(level))  # empty: no filter, as in the form
-        result = page_of(q, filters, sort, limit, offset)
+        filters = Filters.of(  # an empty parameter means no filter, as in the HTML form
+            year=year, region=blank_to_none(region), organ=blank_to_none(organ), portal=blank_to_none(portal),
+            published_from=published_from, published_to=published_to, level=blank_to_none(level),
+            format=blank_to_none(format), has_attachment=has_attachment, statistics=statistics,
+            region_is=blank_to_none(region_is), organ_is=blank_to_none(organ_is))
+        result = page_of(q, filters, sort, limit, offset, facets=facets)
         body: dict[str, Any] = {"total": result.total, "limit": limit, "offset": offset,
                                 "hits": _jsonable(result.hits)}
-        if facets:
-            body["facets"] = {k: [{"value": v, "count": n} for v, n in rows]
-                              for k, rows in archive.query.facets(_blank_to_none(q), filters).items()}
+        if result.facets is not None:
+            body["facets"] = {k: [{"value": v, "count": n, "filter": api_filter(k, v)} for v, n in rows]
+                              for k, rows in result.facets.items()}
         return body
 
     @app.get("/api/reports/{report_id}", tags=["reports"], response_model=ReportDetail, responses=ERRORS)

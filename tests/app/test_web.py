@@ -110,7 +110,7 @@ def test_json_api_and_openapi(client: tuple[TestClient, dict[str, int]]) -> None
     expected = oracle("依申请公开", {"region": "抚顺"}, "newest")
     assert body["total"] == len(expected) and [h["title"] for h in body["hits"]] == expected[:2]
     assert "«依申请公开»" in body["hits"][0]["snippet"]
-    assert {"value": "street", "count": 2} in body["facets"]["level"]
+    assert {"value": "street", "count": 2, "filter": {"level": "street"}} in body["facets"]["level"]
     assert c.get("/api/search", params={"year": 2023, "published_from": "2024-01-31"}).json()["total"] == 1
     assert c.get("/api/search", params={"sort": "rank"}).status_code == 422
     assert c.get("/api/search", params={"q": " "}).json()["total"] == len(SAMPLES)  # blank = no text condition

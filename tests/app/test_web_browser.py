@@ -7,7 +7,10 @@ without them these tests skip and say why.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -79,6 +82,31 @@ def test_facet_narrows_the_search(server: str, page: object) -> None:
         ["新抚区站前街道2017年政府信息公开工作年度报告", "抚顺转载：大安市2021年政府信息公开工作年度报告",
          "大安市慧阳街道2023年信息公开工作年度报告"])  # a street office on a county portal, by its organ's name
     shot(p, "5-facet")
+
+
+def test_facets_filters_and_export_buttons(server: str, page: object) -> None:
+    """Click a format facet, see it in force, download the narrowed query as CSV, then remove the filter."""
+    p = page  # type: ignore[assignment]
+    p.goto(server + "/?q=年度报告")
+    everything = p.text_content("#total")
+    assert [h.text_content() for h in p.locator(".facets h3").all()] == [
+        "year", "region", "level", "organ", "format", "attachments", "statistics"]
+    p.locator("ul[data-facet=format] a", has_text="pdf").click()
+    p.wait_for_load_state()
+    assert p.text_content("#total").startswith("1 report")
+    assert p.locator("a.title").all_text_contents() == ["新抚区2017年政府信息公开工作年度报告"]
+    assert p.locator("#active-filters a.remove").all_text_contents() == ["format: pdf ×"]
+    assert p.locator("#exports a.export").all_text_contents() == ["CSV", "JSONL", "PARQUET"]
+    shot(p, "6-facet-format-and-exports")
+    with p.expect_download() as download:
+        p.click("#exports a[data-format=csv]")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert [r["title"] for r in rows] == ["新抚区2017年政府信息公开工作年度报告"]
+    assert {"superseded", "superseded_by", "withdrawn"} <= set(rows[0])
+    p.click("#active-filters a.remove")
+    p.wait_for_load_state()
+    assert p.text_content("#total") == everything and p.locator("#active-filters").count() == 0
+    shot(p, "7-filter-removed")
 
 
 def test_script_from_a_portal_never_runs(server: str, page: object) -> None:

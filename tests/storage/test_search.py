@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from storage import ArchiveError, ReportRecord
 from storage.archive.query import Filters
+from storage.models import Report
 from storage.session import dispose_engine
 from tests.support.commands import PG_URL, run_cmd
 from tests.support.sample_archive import SAMPLES, load
-from tests.support.search_oracle import CASES, oracle
+from tests.support.search_oracle import CASES, facet_oracle, oracle
 
 
 def test_answers_match_the_oracle(db_url: str) -> None:
@@ -29,6 +31,54 @@ def test_answers_match_the_oracle(db_url: str) -> None:
         hits = archive.search(query, sort=sort, limit=50, **filters)
         assert [titles[h.id] for h in hits] == expected, (query, filters, sort)
         assert archive.query.count(query, Filters.of(**filters)) == len(expected), (query, filters)
+
+
+def test_totals_and_facets_match_the_oracle(db_url: str) -> None:
+    """Every facet (year, region, level, organ, format, attachments, statistics) and the total of a page, for every
+    case, equal a plain-Python count over the samples: on SQLite and on PostgreSQL (so the two agree)."""
+    archive, ids = load(db_url)
+    titles = {v: k for k, v in ids.items()}
+    for query, filters, sort in CASES:
+        expected = oracle(query, filters, sort)
+        for offset in (0, 2):  # the page is picked in Python from the matching ids: same order as SQL's
+            page = archive.query.page(query, Filters.of(**filters), sort=sort, limit=3, offset=offset, facets=True)
+            assert [titles[h.id] for h in page.hits] == expected[offset:offset + 3], (query, filters, sort)
+            assert page.total == len(expected), (query, filters)
+            assert page.facets == facet_oracle(query, filters), (query, filters)
+        assert archive.facets(query, **filters) == page.facets
+
+
+def test_facets_follow_every_change_to_the_archive(db_url: str) -> None:
+    """The facet counts are cached between pages; a new report, an edit that moves a URL to a new text, tables
+    read again with findings, and a new attachment each show up on the very next page."""
+    archive, ids = load(db_url)
+    query = archive.query
+
+    def facet(name: str) -> dict[object, int]:
+        return dict(query.facets(None)[name])
+
+    assert facet("statistics") == {"unread": 5, "consistent": 2, "inconsistent": 1}
+    archive.record(ReportRecord(url="http://www.changbai.nianbao.test/2025/9.html", content_sha256="9" * 64,
+                                body="长白县2024年报。", title="长白县2024年报", organ="长白县人民政府",
+                                report_year=2024, portal="changbai"))
+    assert facet("year")[2024] == 1 and facet("organ")["长白县人民政府"] == 1
+    assert query.page(None, Filters(year=2024), facets=True).facets["region"] == [("吉林省白山市长白朝鲜族自治县", 1)]
+    assert facet("year")[2023] == 3
+    assert archive.add_text_version(ids["新抚区2023年政府信息公开工作年度报告"], "新抚区2023年报（修订）", "b" * 64, {})
+    assert facet("year")[2023] == 4  # the old text stays, with no URL: it counts under no region any more
+    edited = query.page(None, Filters(year=2023), facets=True)
+    assert edited.total == 4 and dict(edited.facets["region"]) == {
+        "辽宁省抚顺市新抚区": 1, "吉林省白城市大安市": 1, "吉林省白山市长白朝鲜族自治县": 1}
+    sample = SAMPLES[2]
+    archive.record_statistics(hashlib.sha256(sample.body.encode()).hexdigest(), {"format": "2021"},
+                              [{"identity": "a"}, {"identity": "b"}])
+    assert facet("statistics") == {"unread": 7, "consistent": 1, "inconsistent": 2}
+    with archive.engine.connect() as writer:  # counted while another transaction writes, then commits
+        transaction = writer.begin()
+        writer.execute(insert(Report).values(content_sha256="e" * 64, body="后来", title="后来", report_year=2030))
+        assert 2030 not in facet("year")
+        transaction.commit()
+    assert facet("year")[2030] == 1
 
 
 @pytest.mark.e2e
@@ -105,6 +155,11 @@ def test_search_command(sqlite_url: str) -> None:
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["title"] for r in rows] == oracle("0件", {"published_from": dt.date(2018, 1, 1),
                                                       "published_to": dt.date(2020, 12, 31)}, "newest")
+    as_pdf = run_cmd(["nianbao", "search", "年度报告", "--published-as", "pdf", "--statistics", "consistent"], env=env)
+    assert as_pdf.returncode == 0, as_pdf.stderr
+    assert "新抚区2017年政府信息公开工作年度报告" in as_pdf.stdout and "1 result(s)" in as_pdf.stdout
+    unread = run_cmd(["nianbao", "search", "年度报告", "--statistics", "unread", "--published-as", "html"], env=env)
+    assert f"{len(oracle('年度报告', {'statistics': 'unread', 'format': 'html'}, 'id'))} result(s)" in unread.stdout
     bad = run_cmd(["nianbao", "search", "x", "--published-from", "2024-13-01"], env=env)
     assert bad.returncode != 0 and "published-from" in bad.stderr
 

@@ -45,6 +45,8 @@ class Sample:
     portals: tuple[str, ...]
     url: str
     attachment: bool = False
+    attachment_format: str = "pdf"
+    findings: int | None = None  # statistics tables read with this many findings; None: no tables read
 
 
 def _seed(index: int, chars: int = 600) -> str:
@@ -57,14 +59,15 @@ SAMPLES: tuple[Sample, ...] = (
            "新抚区站前街道办事处", 2017, dt.date(2018, 3, 20), ("zhanqian",), "http://zq.xinfu.nianbao.test/2018/1.html"),
     Sample("新抚区2017年政府信息公开工作年度报告", "新抚区人民政府2017年主动公开政府信息。\n" + _seed(1),
            "新抚区人民政府", 2017, dt.date(2018, 3, 28), ("xinfu",), "http://www.xinfu.nianbao.test/2018/2.html",
-           attachment=True),
+           attachment=True, findings=0),
     Sample("新抚区2023年政府信息公开工作年度报告", "2023年，依申请公开工作平稳。收到依申请公开申请12件。\n"
            + _seed(2),
-           "新抚区人民政府", 2023, dt.date(2024, 1, 30), ("xinfu",), "http://www.xinfu.nianbao.test/2024/3.html"),
+           "新抚区人民政府", 2023, dt.date(2024, 1, 30), ("xinfu",), "http://www.xinfu.nianbao.test/2024/3.html",
+           findings=0),
     Sample("大安市2019年政府信息公开工作年度报告", "大安市2019年政府信息公开。本年度收到依申请公开0件。ABC系统上线。\n"
            + _seed(3),
            "大安市人民政府办公室", 2019, dt.date(2020, 1, 15), ("daan",), "http://www.daan.nianbao.test/2020/4.html",
-           attachment=True),
+           attachment=True, attachment_format="docx", findings=2),
     Sample("大安市慧阳街道2023年信息公开工作年度报告", "慧阳街道2023年度报告。办结率100%。\n" + _seed(4),
            "大安市慧阳街道办事处", 2023, dt.date(2024, 2, 1), ("daan",), "http://www.daan.nianbao.test/2024/5.html"),
     Sample("长白县2023年政府信息公开工作年度报告", "长白朝鲜族自治县2023年政府信息公开。abc网站改版。\n"
@@ -86,15 +89,20 @@ def load(url: str, samples: tuple[Sample, ...] = SAMPLES) -> tuple[Archive, dict
     for spec in PORTALS:
         archive.add_portal(spec)
     for sample in samples:
-        extra = {"attachments": (_attachment_record(sample.url),)} if sample.attachment else {}
+        extra = {"attachments": (_attachment_record(sample.url, sample.attachment_format),)} if sample.attachment else {}
         for n, (portal, url) in enumerate(zip(sample.portals, (sample.url, SECOND_URL), strict=False)):
             archive.record(ReportRecord(url=url, content_sha256=hashlib.sha256(sample.body.encode()).hexdigest(),
                                         body=sample.body, title=sample.title, organ=sample.organ,
                                         report_year=sample.year, published=sample.published, portal=portal,
                                         **(extra if n == 0 else {})))
-    return archive, {row["title"]: row["id"] for row in archive.export(with_body=False)}
+    ids = {row["title"]: row["id"] for row in archive.export(with_body=False)}
+    for sample in samples:
+        if sample.findings is not None:
+            archive.record_statistics(hashlib.sha256(sample.body.encode()).hexdigest(), {"format": "2021"},
+                                      [{"identity": f"sample {i}"} for i in range(sample.findings)])
+    return archive, ids
 
 
-def _attachment_record(url: str) -> AttachmentRecord:
-    return AttachmentRecord(url=url + ".pdf", file_name="report.pdf", format="pdf", size=1, sha256="0" * 64,
+def _attachment_record(url: str, fmt: str) -> AttachmentRecord:
+    return AttachmentRecord(url=f"{url}.{fmt}", file_name=f"report.{fmt}", format=fmt, size=1, sha256="0" * 64,
                             status="ok", extractor="test")

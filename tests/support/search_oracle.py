@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from tests.support.sample_archive import PORTALS, SAMPLES, Sample
@@ -32,7 +33,17 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     ("信息公开", {"has_attachment": True}, "id"),
     ("信息公开", {"has_attachment": False}, "id"),
     ("慧阳街道", {"region": "抚顺"}, "newest"),  # nothing
+    (None, {"format": "pdf"}, "id"),
+    (None, {"format": "docx"}, "id"),
+    ("年度报告", {"format": "html"}, "newest"),  # published as the page itself: no attachment
+    (None, {"statistics": "consistent"}, "id"),
+    (None, {"statistics": "inconsistent"}, "id"),
+    ("公开", {"statistics": "unread", "region": "22"}, "newest"),
+    (None, {}, "id"),  # the whole archive: facets from the cached counts
+    (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
+    ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
 ]
+STREET, TOWNSHIP = "街道", ("乡", "镇", "苏木", "乡人民政府", "镇人民政府", "乡政府", "镇政府", "苏木人民政府")
 
 
 def _seen_on(sample: Sample, filters: dict[str, Any]) -> bool:
@@ -45,16 +56,30 @@ def _seen_on(sample: Sample, filters: dict[str, Any]) -> bool:
             continue
         level = filters.get("level")
         # a street office's or township's report counts at that level on any portal (by the organ's name)
-        by_organ = (level == "street" and "街道" in sample.organ) or (
-            level == "township" and sample.organ.endswith(("乡", "镇", "乡人民政府", "镇人民政府")))
+        by_organ = level in _organ_levels(sample)
         if (level not in (None, portal.level) and not by_organ) or filters.get("portal") not in (None, name):
+            continue
+        if filters.get("region_is") not in (None, portal.region):
             continue
         return True
     return False
 
 
-def oracle(query: str | None, filters: dict[str, Any], sort: str) -> list[str]:
-    """The expected titles, in order, computed in Python."""
+def _organ_levels(sample: Sample) -> set[str]:
+    return ({"street"} if STREET in sample.organ else set()) | ({"township"} if sample.organ.endswith(TOWNSHIP)
+                                                                   else set())
+
+
+def _formats(sample: Sample) -> set[str]:
+    return {sample.attachment_format} if sample.attachment else {"html"}
+
+
+def _statistics(sample: Sample) -> str:
+    return "unread" if sample.findings is None else "inconsistent" if sample.findings else "consistent"
+
+
+def matching(query: str | None, filters: dict[str, Any]) -> list[Sample]:
+    """The samples a query and filters match, in sample (id) order."""
     terms = (query or "").lower().split()
     out = []
     for s in SAMPLES:
@@ -69,9 +94,36 @@ def oracle(query: str | None, filters: dict[str, Any], sort: str) -> list[str]:
             continue
         if "has_attachment" in filters and s.attachment != filters["has_attachment"]:
             continue
-        if any(k in filters for k in ("region", "level", "portal")) and not _seen_on(s, filters):
+        if filters.get("organ_is") not in (None, s.organ):
+            continue
+        if any(k in filters for k in ("region", "level", "portal", "region_is")) and not _seen_on(s, filters):
+            continue
+        if filters.get("format") not in (None, *_formats(s)) or filters.get("statistics") not in (None, _statistics(s)):
             continue
         out.append(s)
+    return out
+
+
+def facet_oracle(query: str | None, filters: dict[str, Any]) -> dict[str, list[tuple[Any, int]]]:
+    """The expected facet counts, computed in Python: most reports first, ties by value, unknown last."""
+    counts: dict[str, Counter[Any]] = {name: Counter() for name in
+                                       ("year", "region", "level", "organ", "format", "attachments", "statistics")}
+    for s in matching(query, filters):
+        portals = [REGIONS[name] for name in s.portals]
+        counts["year"][s.year] += 1
+        counts["organ"][s.organ] += 1
+        counts["region"].update({p.region for p in portals})
+        counts["level"].update({p.level for p in portals} | _organ_levels(s))
+        counts["format"].update(_formats(s))
+        counts["attachments"]["yes" if s.attachment else "no"] += 1
+        counts["statistics"][_statistics(s)] += 1
+    return {name: sorted(c.items(), key=lambda item: (-item[1], item[0] is None, item[0] or 0))
+            for name, c in counts.items()}
+
+
+def oracle(query: str | None, filters: dict[str, Any], sort: str) -> list[str]:
+    """The expected titles, in order, computed in Python."""
+    out = matching(query, filters)
     order = list(SAMPLES)  # ids are assigned in sample order
     if sort == "id":
         out.sort(key=order.index)
