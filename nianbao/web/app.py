@@ -181,6 +181,7 @@ def create_app(archive: Archive | str) -> FastAPI:
             "pages": max(1, -(-result.total // PAGE_SIZE)), "facet_names": FACETS, "facet_params": FACET_PARAMS,
             "hidden": [(k, form.values[k]) for k in HIDDEN if form.values[k]],
             "active": form.active(), "exports": [(fmt, form.link(f"/export.{fmt}")) for fmt in available_formats()],
+            "feed_href": form.link("/feed.atom", sort=""),
             "terms": form.values["q"].split()})
 
     @app.get("/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -6,11 +6,13 @@ report mentions 行政复议 in 吉林省"); the search page links to the feed o
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from nianbao.feed import feed_xml
-from nianbao.web.forms import blank_to_none, filter_fields, form_filters
+from nianbao.web.params import SearchForm, search_form
 from storage import Archive
 from storage.archive import ChangeEvent
 from storage.archive.query import Filters
@@ -29,12 +31,9 @@ def feed_router(archive: Archive) -> APIRouter:
                         media_type=ATOM_TYPE)
 
     @router.get("/feed.atom", include_in_schema=False)
-    def feed(request: Request, q: str | None = None, year: str | None = None, region: str | None = None,
-             organ: str | None = None, portal: str | None = None, level: str | None = None) -> Response:
-        query = blank_to_none(q)
-        filters = form_filters(year=year, region=region, organ=organ, portal=portal, level=level)
-        wanted = " ".join(v for v in (query, *(f"{k}={v}" for k, v in filter_fields(filters))) if v)
-        return answer(request, archive.recent_changes(FEED_ENTRIES, query, filters),
+    def feed(request: Request, form: Annotated[SearchForm, Depends(search_form)]) -> Response:
+        wanted = " ".join(v for v in (form.query, *(f"{k}={v}" for k, v in form.active())) if v)
+        return answer(request, archive.recent_changes(FEED_ENTRIES, form.query, form.filters),
                       f"nianbao 年报: {wanted}" if wanted else "nianbao 年报: new, changed and withdrawn reports")
 
     @router.get("/portals/{name}/feed.atom", include_in_schema=False)

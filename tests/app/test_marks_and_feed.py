@@ -121,7 +121,9 @@ def test_feed_route_is_atom_and_marks_edits(sqlite_url: str) -> None:
         with chromium_page(sync_api) as page:
             p = page  # type: ignore[assignment]
             p.goto(base + "/?q=主动公开")
-            assert p.get_attribute("link[rel=alternate][type='application/atom+xml']", "href") == "/feed.atom"
+            feed = "/feed.atom?q=" + urllib.parse.quote_plus("主动公开")  # the feed of this search
+            assert p.get_attribute("link[rel=alternate][type='application/atom+xml']", "href") == feed
+            assert p.get_attribute("a.feed", "href") == feed
             hits = p.eval_on_selector_all("li.hit", "hs => hs.map(h => [h.querySelector('a.title').href, "
                                           "[...h.querySelectorAll('[data-flag]')].map(f => f.dataset.flag)])")
             flags = {href.rsplit("/", 1)[-1].split("?")[0]: marks for href, marks in hits}

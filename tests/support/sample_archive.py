@@ -89,7 +89,8 @@ def load(url: str, samples: tuple[Sample, ...] = SAMPLES) -> tuple[Archive, dict
     for spec in PORTALS:
         archive.add_portal(spec)
     for sample in samples:
-        extra = {"attachments": (_attachment_record(sample.url, sample.attachment_format),)} if sample.attachment else {}
+        extra = ({"attachments": (_attachment_record(sample.url, sample.attachment_format),)}
+                 if sample.attachment else {})
         for n, (portal, url) in enumerate(zip(sample.portals, (sample.url, SECOND_URL), strict=False)):
             archive.record(ReportRecord(url=url, content_sha256=hashlib.sha256(sample.body.encode()).hexdigest(),
                                         body=sample.body, title=sample.title, organ=sample.organ,
