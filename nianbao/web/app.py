@@ -208,6 +208,9 @@ def create_app(archive: Archive | str) -> FastAPI:
                    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
                    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0, facets: bool = False) -> dict[str, Any]:
         """Matching reports (snippets mark matches as «match»), the total, and optionally facet counts."""
+        if published_from and published_to and published_from > published_to:  # an empty range: nothing matches
+            return {"total": 0, "limit": limit, "offset": offset, "hits": [],
+                    **({"facets": {name: [] for name in FACETS}} if facets else {})}
         filters = Filters.of(  # an empty parameter means no filter, as in the HTML form
             year=year, region=blank_to_none(region), organ=blank_to_none(organ), portal=blank_to_none(portal),
             published_from=published_from, published_to=published_to, level=blank_to_none(level),

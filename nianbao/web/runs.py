@@ -10,7 +10,6 @@ nianbao/health.py interprets them); the reports are read from sightings and vers
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -35,14 +34,10 @@ NOTABLE = ("errors", "hostile/challenged", "hostile/gone", "hostile/trapped", "l
            "reports/changed", "reports/withdrawn")
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; everything is stored as UTC, so say so."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
 
 def run_summary(run: RunView) -> dict[str, Any]:
     """A run's row in a list: times, reason, portals and the run-wide counters."""
-    started, finished = _utc(run.started_at), _utc(run.finished_at)
+    started, finished = run.started_at, run.finished_at
     stats = run.stats
     return {"id": run.id, "started_at": started, "finished_at": finished,
             "duration_seconds": (finished - started).total_seconds() if started and finished else None,
@@ -56,8 +51,8 @@ def run_summary(run: RunView) -> dict[str, Any]:
 
 def portal_run(run: RunView, health: RunHealth) -> dict[str, Any]:
     """One portal in one run, with the errors the run recorded for it."""
-    return {"portal": health.portal, "run_id": run.id, "started_at": _utc(run.started_at),
-            "finished_at": _utc(run.finished_at), "finish_reason": run.finish_reason,
+    return {"portal": health.portal, "run_id": run.id, "started_at": run.started_at,
+            "finished_at": run.finished_at, "finish_reason": run.finish_reason,
             "new": health.new, "changed": health.changed, "unchanged": health.unchanged,
             "withdrawn": health.withdrawn, "list_pages": health.list_pages, "report_pages": health.report_pages,
             "errors": max(health.errors, sum(1 for e in run.errors if e.get("portal") == health.portal)),

@@ -38,7 +38,7 @@ class History(ArchiveBase):
             for start in range(0, len(wanted), 500):
                 rows = s.execute(select(Sighting.url, Sighting.last_seen)
                                  .where(Sighting.url.in_(wanted[start:start + 500]), Sighting.withdrawn_at.is_(None)))
-                found.update((row.url, _utc(row.last_seen)) for row in rows)
+                found.update((row.url, row.last_seen) for row in rows)
         return found
 
     def due_for_recheck(self, portal: str, checked_before: dt.datetime) -> list[str]:
@@ -79,7 +79,7 @@ class History(ArchiveBase):
             if not entries:
                 entries = [(report_id, None, min(urls) if urls else None)]
             reports = {r.id: r for r in s.scalars(select(Report).where(Report.id.in_({e[0] for e in entries})))}
-        timed = sorted(((rid, _utc(at or reports[rid].first_seen), url) for rid, at, url in entries),
+        timed = sorted(((rid, at or reports[rid].first_seen, url) for rid, at, url in entries),
                        key=lambda e: e[1])
         out: list[VersionView] = []
         for rid, at, url in timed:
@@ -160,12 +160,12 @@ class History(ArchiveBase):
             first_portal = (select(Portal.name).join(Sighting, Sighting.portal_id == Portal.id)
                             .where(Sighting.report_id == Report.id).order_by(Sighting.id).limit(1).scalar_subquery())
             edited = select(ReportVersion.new_report_id)
-            events = [ChangeEvent("new", _utc(r.first_seen), r.id, r.title, r.url, r.portal)
+            events = [ChangeEvent("new", r.first_seen, r.id, r.title, r.url, r.portal)
                       for r in s.execute(select(Report.id, Report.title, Report.first_seen,
                                                 first_url.label("url"), first_portal.label("portal"))
                                          .where(Report.id.not_in(edited), *where)
                                          .order_by(Report.first_seen.desc()).limit(limit))]
-            events += [ChangeEvent("changed", _utc(r.seen_at), r.new_report_id, r.title, r.url, r.portal,
+            events += [ChangeEvent("changed", r.seen_at, r.new_report_id, r.title, r.url, r.portal,
                                    f"replaces report {r.old_report_id}")
                        for r in s.execute(select(ReportVersion.new_report_id, ReportVersion.old_report_id,
                                                  ReportVersion.url, ReportVersion.seen_at, Report.title,
@@ -175,7 +175,7 @@ class History(ArchiveBase):
                                           .outerjoin(Portal, Portal.id == Sighting.portal_id)
                                           .where(*where)
                                           .order_by(ReportVersion.seen_at.desc()).limit(limit))]
-            events += [ChangeEvent("withdrawn", _utc(r.withdrawn_at), r.report_id, r.title, r.url, r.portal,
+            events += [ChangeEvent("withdrawn", r.withdrawn_at, r.report_id, r.title, r.url, r.portal,
                                    r.withdrawn_reason or "")
                        for r in s.execute(select(Sighting.report_id, Sighting.url, Sighting.withdrawn_at,
                                                  Sighting.withdrawn_reason, Report.title, Portal.name.label("portal"))
@@ -184,10 +184,6 @@ class History(ArchiveBase):
                                           .where(Sighting.withdrawn_at.is_not(None), *where)
                                           .order_by(Sighting.withdrawn_at.desc()).limit(limit))]
         return sorted(events, key=lambda e: e.at, reverse=True)[:limit]
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything is stored as UTC, so say so."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _paragraph_diff(old: list[str], new: list[str], context: int = 1) -> list[str]:

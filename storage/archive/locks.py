@@ -59,9 +59,6 @@ def _advisory_key(portal: str) -> int:
     return int.from_bytes(hashlib.sha256(f"nianbao:portal:{portal}".encode()).digest()[:8], "big", signed=True)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
 
 class Locks(ArchiveBase):
     def lock_portal(self, portal: str, ttl: dt.timedelta) -> HeldLock:
@@ -116,7 +113,7 @@ class Locks(ArchiveBase):
 
     @staticmethod
     def _alive(row: PortalLock, ttl: dt.timedelta) -> bool:
-        if _utc(row.heartbeat_at) + ttl < utcnow():
+        if row.heartbeat_at + ttl < utcnow():
             return False  # no heartbeat for too long: dead, hung or on a host we cannot see
         return row.host != socket.gethostname() or pid_alive(row.pid)
 
@@ -128,4 +125,4 @@ class Locks(ArchiveBase):
 
 def _describe(row: PortalLock) -> str:
     return (f"portal {row.portal} is being crawled by pid {row.pid} on {row.host} "
-            f"since {_utc(row.acquired_at):%Y-%m-%d %H:%M:%S} UTC")
+            f"since {row.acquired_at:%Y-%m-%d %H:%M:%S} UTC")
