@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from storage.archive import AttachmentView, SightingView, VersionView
+from storage.archive.runlog import RunReport  # the archive's own dataclass: pydantic validates it as it is
 
 
 class Problem(BaseModel):
@@ -97,18 +98,6 @@ class RunList(BaseModel):
     limit: int
     offset: int
     runs: list[RunSummary]
-
-
-class RunReport(BaseModel):
-    """A report the run archived ("new") or found edited ("changed")."""
-
-    report_id: int
-    change: str
-    title: str | None
-    organ: str | None
-    report_year: int | None
-    url: str | None
-    portal: str | None
 
 
 class PortalsElsewhere(BaseModel):
