@@ -16,7 +16,9 @@ region and level only, each re-evaluating the query), which the new single set o
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
 so that every facet has values.
 
-Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL]
+Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
+(``--archive FILE``, SQLite only: build the archive into FILE and keep it, or, when FILE exists, reuse it as it
+is (upgraded to the newest schema on open) instead of building one: a build at 100,000 reports takes minutes.)
 (PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.)
 """
 
@@ -290,17 +292,25 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pages-only", action="store_true", help="Time whole pages only, not search and export.")
+    parser.add_argument("--archive", type=Path, help="SQLite: keep the built archive in this file, or reuse it.")
     parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            url = f"sqlite:///{tmp}/bench.db" if backend == "sqlite" else _pg_database(args.pg)
+            path = args.archive or Path(tmp) / "bench.db"
+            url = f"sqlite:///{path}" if backend == "sqlite" else _pg_database(args.pg)
             if url is None:
                 continue
             try:
-                archive, seconds, chars = build(url, args.docs)
-                print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
-                      f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
+                if backend == "sqlite" and args.archive and args.archive.exists():
+                    started = time.perf_counter()
+                    archive = Archive(url)  # upgrades an archive built by an older schema
+                    print(f"\n{backend}: reusing {path} ({path.stat().st_size / 1e6:,.0f} MB), opened and upgraded "
+                          f"in {time.perf_counter() - started:.1f} s")
+                else:
+                    archive, seconds, chars = build(url, args.docs)
+                    print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
+                          f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
                 measure_pages(backend, archive)
                 if not args.pages_only:
                     measure(backend, archive)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import bigrams
 from storage.errors import DatabaseError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,6 +45,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.close()
+        bigrams.register(dbapi_conn)  # the bigram index's triggers call it (migration 0013)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -31,7 +31,6 @@ from sqlalchemy import (
     exists,
     func,
     inspect,
-    literal_column,
     not_,
     or_,
     select,
@@ -42,6 +41,7 @@ from sqlalchemy.orm import aliased
 
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
 from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
+from storage.archive.fts import TRIGRAM_CHARS, fts_conditions
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
@@ -49,7 +49,6 @@ from storage.archive.rows import stream_rows
 from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
-FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match shorter terms
 EXPORT_BATCH = 100  # rows held at once when streaming an export (≈ 2 MB of report text); a parquet row group
 
 # name -> ORDER BY; id breaks ties so that every backend pages identically
@@ -112,20 +111,15 @@ class Query:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
+        self._bigrams = self._fts and inspect(engine).has_table("report_bigram")  # migration 0013
 
     # -- conditions -------------------------------------------------------------------------------
 
     def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
-        """FTS5 for the terms it can hold (3+ characters, SQLite), a substring match for the others."""
-        indexed = [t for t in terms if all(len(f) >= FTS_MIN_CHARS for f in term_forms(t))] if self._fts else []
-        conditions = [or_(*(self._like(col, f) for f in term_forms(t) for col in (Report.title, Report.body)))
-                      for t in terms if t not in indexed]
-        if indexed:
-            fts = table("report_fts", column("rowid"))
-            match = " AND ".join("(" + " OR ".join('"' + f.replace('"', '""') + '"' for f in term_forms(t)) + ")"
-                                 for t in indexed)
-            matching = select(fts.c.rowid).where(literal_column("report_fts").op("MATCH")(match))
-            conditions.insert(0, Report.id.in_(matching))
+        """FTS5 for the terms its indexes hold (SQLite: storage.archive.fts), a substring match for the others."""
+        conditions, scanned = fts_conditions(terms, self._bigrams) if self._fts else ([], list(terms))
+        conditions += [or_(*(self._like(col, f) for f in term_forms(t) for col in (Report.title, Report.body)))
+                       for t in scanned]
         return and_(*conditions)
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
@@ -298,7 +292,7 @@ class Query:
                 total, counts = index.counts(conn, None, top)
                 ids = self._page_ids(conn, self._order(select(Report.id), sort), False, sort, limit, offset)
                 return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
-            if not self._trigram_terms(terms):  # a scan: the search's index walk stops early, the count cannot
+            if not (self._bigrams or self._trigram_terms(terms)):  # a scan: a walk stops early, a count cannot
                 ids = self._page_ids(conn, self._order(select(Report.id).where(*where), sort), True, sort, limit,
                                      offset)
                 hits = self._hits(conn, ids, terms)
@@ -334,7 +328,7 @@ class Query:
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
         """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) to answer."""
-        return all(len(form) >= FTS_MIN_CHARS for term in terms for form in term_forms(term))
+        return all(len(form) >= TRIGRAM_CHARS for term in terms for form in term_forms(term))
 
     def _prefer_indexes(self, conn: Connection, terms: Sequence[str]) -> None:
         """PostgreSQL: the planner underrates reading TOASTed bodies and scans every one for a term the trigram

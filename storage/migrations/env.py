@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed over by ``storage.session.upgrade``.
 
-FTS5 shadow tables are hidden from autogenerate, which would otherwise propose dropping them.
+FTS5 tables and their shadow tables (report_fts, report_bigram) are hidden from autogenerate, which would
+otherwise propose dropping them.
 """
 
 from alembic import context
@@ -12,7 +13,7 @@ config = context.config
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith("report_fts"))
+    return not (type_ == "table" and name is not None and name.startswith(("report_fts", "report_bigram")))
 
 
 def run() -> None:

@@ -1,0 +1,58 @@
+"""SQLite's FTS5 conditions for query terms: the trigram index (migration 0001) for forms of 3+ characters, the
+bigram index (migration 0013, ``storage.bigrams``) for shorter ones.
+
+A term matches in any of its forms (``storage.archive.terms``): each form goes to the index its length suits,
+so a term whose forms differ in length (``㍻`` and its fold ``平成``) asks both. A short form with non-ASCII
+cased letters asks for the token of each of its case forms, as ``LIKE`` is asked for each (``Query._like``):
+the bigram index folds ASCII letters only, like ``LIKE``, so both find the same reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, TableClause, column, literal_column, or_, select, table
+
+from storage.archive.terms import case_forms, term_forms
+from storage.bigrams import token
+from storage.models import Report
+
+TRIGRAM_CHARS = 3  # the trigram tokenizer cannot match shorter forms
+_TRIGRAMS = table("report_fts", column("rowid"))
+_BIGRAMS = table("report_bigram", column("rowid"))
+
+
+def _phrase(form: str) -> str:
+    return '"' + form.replace('"', '""') + '"'
+
+
+def _tokens(form: str) -> list[str]:
+    """The bigram index's tokens of a form of one or two characters: one per case form (see the module doc)."""
+    cased = not form.isascii() and form.lower() != form.upper()
+    return [f'"{token(f)}"' for f in (case_forms(form) if cased else [form])]
+
+
+def _matching(index: TableClause, expression: str) -> ColumnElement[bool]:
+    return Report.id.in_(select(index.c.rowid).where(literal_column(index.name).op("MATCH")(expression)))
+
+
+def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElement[bool]], list[str]]:
+    """Conditions on ``report`` for the terms the indexes answer (every term, with ``bigrams``), and the terms
+    left over for a scan (those with a form shorter than a trigram, without ``bigrams``)."""
+    long_terms: list[str] = []  # FTS5 expressions, one per term: ANDed into one MATCH per index
+    short_terms: list[str] = []
+    conditions: list[ColumnElement[bool]] = []
+    scanned: list[str] = []
+    for term in terms:
+        forms = term_forms(term)
+        longer = " OR ".join(_phrase(f) for f in forms if len(f) >= TRIGRAM_CHARS)
+        shorter = " OR ".join(dict.fromkeys(t for f in forms if len(f) < TRIGRAM_CHARS for t in _tokens(f)))
+        if shorter and not bigrams:
+            scanned.append(term)
+        elif longer and shorter:
+            conditions.append(or_(_matching(_TRIGRAMS, longer), _matching(_BIGRAMS, shorter)))
+        else:
+            (long_terms if longer else short_terms).append(f"({longer or shorter})")
+    indexed = [_matching(index, " AND ".join(parts))
+               for index, parts in ((_TRIGRAMS, long_terms), (_BIGRAMS, short_terms)) if parts]
+    return indexed + conditions, scanned
