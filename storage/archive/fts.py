@@ -4,7 +4,9 @@ bigram index (migration 0013, ``storage.bigrams``) for shorter ones.
 A term matches in any of its forms (``storage.archive.terms``): each form goes to the index its length suits,
 so a term whose forms differ in length (``㍻`` and its fold ``平成``) asks both. A short form with non-ASCII
 cased letters asks for the token of each of its case forms, as ``LIKE`` is asked for each (``Query._like``):
-the bigram index folds ASCII letters only, like ``LIKE``, so both find the same reports.
+the bigram index folds ASCII letters only, like ``LIKE``, so both find the same reports. FTS5's trigram index
+folds every letter's case (ς finds σ): a term with forms of both kinds where a long one has such letters (``ςⅱ``,
+whose fold is ``ςii``) is scanned as before, so that the index does not change which reports it finds.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ def _tokens(form: str) -> list[str]:
     return [f'"{token(f)}"' for f in (case_forms(form) if cased else [form])]
 
 
+def _other_case(form: str) -> bool:
+    """Letters with case beyond ASCII, which FTS5 folds and ``LIKE`` does not."""
+    return any(not c.isascii() and c.lower() != c.upper() for c in form)
+
+
 def _matching(index: TableClause, expression: str) -> ColumnElement[bool]:
     return Report.id.in_(select(index.c.rowid).where(literal_column(index.name).op("MATCH")(expression)))
 
@@ -47,7 +54,7 @@ def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElem
         forms = term_forms(term)
         longer = " OR ".join(_phrase(f) for f in forms if len(f) >= TRIGRAM_CHARS)
         shorter = " OR ".join(dict.fromkeys(t for f in forms if len(f) < TRIGRAM_CHARS for t in _tokens(f)))
-        if shorter and not bigrams:
+        if shorter and (not bigrams or any(_other_case(f) for f in forms if len(f) >= TRIGRAM_CHARS)):
             scanned.append(term)
         elif longer and shorter:
             conditions.append(or_(_matching(_TRIGRAMS, longer), _matching(_BIGRAMS, shorter)))

@@ -42,6 +42,18 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     (None, {}, "id"),  # the whole archive: facets from the cached counts
     (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
     ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
+    # 1- and 2-character terms (SQLite: the bigram index of migration 0013) with quotes, wildcards, ASCII case
+    ("公", {}, "id"),
+    ("a", {}, "newest"),
+    ("bC", {}, "oldest"),
+    ('"', {}, "id"),
+    ('="', {}, "id"),
+    ("%", {}, "id"),
+    ("0%", {}, "newest"),
+    ("_", {}, "id"),  # a literal, matches nothing
+    ("C系", {}, "id"),
+    ("申请 年度", {"year": 2023}, "newest"),
+    ("报告 依申请公开 年", {}, "year"),
 ]
 STREET, TOWNSHIP = "街道", ("乡", "镇", "苏木", "乡人民政府", "镇人民政府", "乡政府", "镇政府", "苏木人民政府")
 
