@@ -18,6 +18,7 @@ findings) or ``unread`` (no statistics tables read from it).
 from __future__ import annotations
 
 import heapq
+import itertools
 import sqlite3
 import threading
 import weakref
@@ -36,6 +37,9 @@ NO_ATTACHMENT_FORMAT = "html"
 # year and organ can be unknown (None, shown as "(unknown)"); a report without a portal has no region or level
 _MULTI = {"region", "level", "format"}  # a report can count under several values of these
 GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", "statistics"))
+# sort → (column of the index's report rows (id, year, published), descending): storage.archive.query.SORTS' order,
+# unknown keys last, ties by id in the key's direction
+_ORDERS = {"newest": (2, True), "oldest": (2, False), "year": (1, True), "id": (0, False)}
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -86,6 +90,8 @@ class FacetIndex:
         self._everything: Counts | None = None
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
         self._probe: sqlite3.Connection | None = None
+        self._rows: list[tuple[Any, ...]] = []  # (id, report year, published) of every report
+        self._orders: dict[str, list[int]] = {}  # sort → every report id in that sort's order, made when first asked
 
     def _probe_connection(self) -> sqlite3.Connection | None:
         """For a SQLite file, a connection of the index's own (used under its lock only) for the change marker."""
@@ -118,11 +124,11 @@ class FacetIndex:
             for report_id, fmt in conn.execute(select(Attachment.report_id, Attachment.format).distinct()):
                 formats.setdefault(report_id, set()).add(fmt)
         findings = dict(conn.execute(select(ReportStatistics.report_id, ReportStatistics.findings_count)).all())
-        rows = conn.execute(select(Report.id, Report.report_year, Report.organ)).all()
+        rows = conn.execute(select(Report.id, Report.report_year, Report.organ, Report.published)).all()
         size = max((r[0] for r in rows), default=0) + 1
         codes = [[-1] * size for _ in GROUPS]
         interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
-        for report_id, year, organ in rows:
+        for report_id, year, organ, _published in rows:
             regions, levels = seen.get(report_id, ((), ()))
             n_findings = findings.get(report_id)
             own = formats.get(report_id)
@@ -133,23 +139,45 @@ class FacetIndex:
                 codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
         self.codes, self.signatures = codes, [list(group) for group in interned]
         self.reports, self.marker, self._everything = len(rows), marker, None
+        self._rows, self._orders = [(r[0], r[1], r[3]) for r in rows], {}
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
         """The number of reports and facet counts over ``ids`` (``None``: every report), largest first, at most
         ``top`` values each. Only the freshness check and a rebuild hold the lock; counting does not."""
-        with self._lock:
-            self.refresh(conn)
-            if ids is None:
+        if ids is None:
+            with self._lock:
+                self.refresh(conn)
                 if self._everything is None:
                     self._everything = _count(self.signatures, [Counter(c for c in group if c >= 0)
                                                                 for group in self.codes], top)
                 return self.reports, self._everything
+        ids, codes, signatures, _ = self._current(conn, ids, None)
+        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top)
+
+    def page(self, conn: Connection, ids: Sequence[int], top: int, sort: str, limit: int,
+             offset: int) -> tuple[int, Counts, list[int]]:
+        """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order: the first of them met
+        walking every report in that order (held in memory, so no query reads each match's sort key)."""
+        ids, codes, signatures, order = self._current(conn, ids, sort)
+        page = list(itertools.islice(filter(set(ids).__contains__, order), offset, offset + limit))
+        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top), page
+
+    def _current(self, conn: Connection, ids: Sequence[int],
+                 sort: str | None) -> tuple[Sequence[int], list[list[int]], list[list[tuple[Any, ...]]], list[int]]:
+        """Under the lock: the index made fresh, ``ids`` without reports deleted since they were read, and the
+        parts of one build (codes, signatures, ``sort``'s order) that counting and paging read after it."""
+        with self._lock:
+            self.refresh(conn)
             if not self._knows(ids):
                 self.refresh(conn, force=True)  # stored after the marker was read: build again, now it is known
                 if not self._knows(ids):  # deleted since the ids were read: not counted
                     ids = [i for i in ids if i < len(self.codes[0]) and self.codes[0][i] >= 0]
-            codes, signatures = self.codes, self.signatures
-        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top)
+            if sort is not None and sort not in self._orders:
+                column, descending = _ORDERS[sort]
+                known = sorted(((r[column], r[0]) for r in self._rows if r[column] is not None), reverse=descending)
+                unknown = sorted((r[0] for r in self._rows if r[column] is None), reverse=descending)
+                self._orders[sort] = [i for _, i in known] + unknown
+            return ids, self.codes, self.signatures, self._orders.get(sort or "", [])
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]

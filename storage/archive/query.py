@@ -25,7 +25,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
-    String,
     and_,
     column,
     exists,
@@ -35,7 +34,6 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    type_coerce,
 )
 from sqlalchemy.orm import aliased
 
@@ -66,9 +64,9 @@ _SQLITE_WALK = {"newest": "ix_report_published", "year": "ix_report_report_year"
 # PostgreSQL: sort key of the sorts that look at the newest reports first (see Query._page_ids)
 _PG_WINDOW = {"newest": Report.published, "year": Report.report_year}
 WINDOW_ROWS = 1000
-# Page.facets: every matching id is read with its sort key, in ascending (key, id) order with unknown keys
-# first (SQLite's order for ASC, and the order of its sort indexes); the page is then a slice of that list read
-# from one end (storage.archive.filters.page_ids). SQLite hands the date over as stored (ISO text, no conversion).
+# Page.facets on PostgreSQL: every matching id is read with its sort key, in ascending (key, id) order with unknown
+# keys first; the page is then a slice of that list read from one end (storage.archive.filters.page_ids). SQLite
+# reads the ids alone: the facet index holds every sort's order (FacetIndex.page).
 _SORT_COLUMNS: dict[str, tuple[Any, ...]] = {"newest": (Report.published,), "oldest": (Report.published,),
                                              "year": (Report.report_year,), "id": ()}
 def _driver_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
@@ -299,8 +297,13 @@ class Query:
                 conn.rollback()
                 total, counts = self._counted(conn, where, terms, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
+            if self.engine.dialect.name == "sqlite":  # the index holds every sort's order: ids alone will do
+                matching = [r[0] for r in _driver_rows(conn, select(Report.id).where(*where))]
+                conn.rollback()
+                total, counts, ids = index.page(conn, matching, top, sort, limit, offset)
+                return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
             self._prefer_indexes(conn, terms)
-            rows = _driver_rows(conn, self._ids_with_key(where, sort, bool(filters)))
+            rows = _driver_rows(conn, self._ids_with_key(where, sort))
             conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
             total, counts = index.counts(conn, [r[0] for r in rows], top)
             ids = page_ids(rows, sort, limit, offset)
@@ -312,19 +315,10 @@ class Query:
             self._prefer_indexes(conn, terms)
             return conn.scalar(select(func.count()).select_from(Report).where(*self.conditions(terms, filters))) or 0
 
-    def _ids_with_key(self, where: list[ColumnElement[bool]], sort: str, filtered: bool) -> Select[Any]:
-        """Every matching id with its sort key, ascending by key then id, unknown keys first (``page_ids``).
-
-        SQLite, terms only: read them from the sort index, which holds key and id in this very order, instead
-        of looking up each matching report's row and sorting (82 → 32 ms for a term in all of 20,000 reports);
-        with filters the rows are needed anyway and their own indexes narrow faster."""
+    def _ids_with_key(self, where: list[ColumnElement[bool]], sort: str) -> Select[Any]:
+        """Every matching id with its sort key, ascending by key then id, unknown keys first (``page_ids``)."""
         key = _SORT_COLUMNS[sort]
-        if self.engine.dialect.name != "sqlite":
-            return select(Report.id, *key).where(*where).order_by(*(c.asc().nulls_first() for c in key), Report.id)
-        stmt = select(Report.id, *(type_coerce(c, String) for c in key)).where(*where).order_by(*key, Report.id)
-        if filtered:
-            return stmt
-        return stmt.with_hint(Report, f"INDEXED BY {_SQLITE_WALK.get(sort, 'ix_report_published')}", "sqlite")
+        return select(Report.id, *key).where(*where).order_by(*(c.asc().nulls_first() for c in key), Report.id)
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
         """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) to answer."""
