@@ -76,7 +76,8 @@ class FacetIndex:
     pass over the matching ids, so that no group has many distinct signatures (one combined signature would
     be nearly unique per report: years × portals × formats × statistics states, and organs on top): the
     organ; the report year; where it was seen (regions and levels); how it was published and read (formats,
-    attachments, statistics).
+    attachments, statistics). It also keeps every report's sort keys, from which each sort's order of all report
+    ids is made on first use (SQLite picks a page from it: :meth:`page`).
     """
 
     def __init__(self, engine: Engine) -> None:
