@@ -12,8 +12,20 @@ whose fold is ``ςii``) is scanned as before, so that the index does not change 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, TableClause, column, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    TableClause,
+    column,
+    intersect,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 
 from storage.archive.terms import case_forms, term_forms
 from storage.bigrams import token
@@ -39,16 +51,16 @@ def _other_case(form: str) -> bool:
     return any(not c.isascii() and c.lower() != c.upper() for c in form)
 
 
-def _matching(index: TableClause, expression: str) -> ColumnElement[bool]:
-    return Report.id.in_(select(index.c.rowid).where(literal_column(index.name).op("MATCH")(expression)))
+def _rowids(index: TableClause, expression: str) -> Select[Any]:
+    return select(index.c.rowid).where(literal_column(index.name).op("MATCH")(expression))
 
 
-def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElement[bool]], list[str]]:
-    """Conditions on ``report`` for the terms the indexes answer (every term, with ``bigrams``), and the terms
-    left over for a scan (those with a form shorter than a trigram, without ``bigrams``)."""
+def _plan(terms: Sequence[str], bigrams: bool) -> tuple[list[list[Select[Any]]], list[str]]:
+    """Per condition, the index lookups of which any may match (two for a term with forms of both lengths); and
+    the terms left over for a scan (those with a form shorter than a trigram, without ``bigrams``)."""
     long_terms: list[str] = []  # FTS5 expressions, one per term: ANDed into one MATCH per index
     short_terms: list[str] = []
-    conditions: list[ColumnElement[bool]] = []
+    either: list[list[Select[Any]]] = []
     scanned: list[str] = []
     for term in terms:
         forms = term_forms(term)
@@ -57,9 +69,25 @@ def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElem
         if shorter and (not bigrams or any(_other_case(f) for f in forms if len(f) >= TRIGRAM_CHARS)):
             scanned.append(term)
         elif longer and shorter:
-            conditions.append(or_(_matching(_TRIGRAMS, longer), _matching(_BIGRAMS, shorter)))
+            either.append([_rowids(_TRIGRAMS, longer), _rowids(_BIGRAMS, shorter)])
         else:
             (long_terms if longer else short_terms).append(f"({longer or shorter})")
-    indexed = [_matching(index, " AND ".join(parts))
-               for index, parts in ((_TRIGRAMS, long_terms), (_BIGRAMS, short_terms)) if parts]
-    return indexed + conditions, scanned
+    one_each = [[_rowids(index, " AND ".join(parts))]
+                for index, parts in ((_TRIGRAMS, long_terms), (_BIGRAMS, short_terms)) if parts]
+    return one_each + either, scanned
+
+
+def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElement[bool]], list[str]]:
+    """Conditions on ``report`` for the terms the indexes answer (every term, with ``bigrams``), and the terms
+    left over for a scan."""
+    plan, scanned = _plan(terms, bigrams)
+    return [or_(*(Report.id.in_(lookup) for lookup in lookups)) for lookups in plan], scanned
+
+
+def matching_ids(terms: Sequence[str], bigrams: bool) -> Select[Any] | CompoundSelect | None:
+    """The ids of the reports that hold every term, read from the indexes alone (no row of ``report`` is looked
+    up: FTS5 hands them over in id order); ``None`` when a term needs a scan or both indexes."""
+    plan, scanned = _plan(terms, bigrams)
+    if scanned or not plan or any(len(lookups) > 1 for lookups in plan):
+        return None
+    return plan[0][0] if len(plan) == 1 else intersect(*(lookups[0] for lookups in plan))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     Engine,
     Select,
@@ -39,7 +40,7 @@ from sqlalchemy.orm import aliased
 
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
 from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
-from storage.archive.fts import TRIGRAM_CHARS, fts_conditions
+from storage.archive.fts import TRIGRAM_CHARS, fts_conditions, matching_ids
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
 from storage.archive.records import ArchiveError, SearchHit, _python_snippet
@@ -69,7 +70,7 @@ WINDOW_ROWS = 1000
 # reads the ids alone: the facet index holds every sort's order (FacetIndex.page).
 _SORT_COLUMNS: dict[str, tuple[Any, ...]] = {"newest": (Report.published,), "oldest": (Report.published,),
                                              "year": (Report.report_year,), "id": ()}
-def _driver_rows(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+def _driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[tuple[Any, ...]]:
     """The driver's own tuples, not SQLAlchemy's Rows: 0.37 s instead of 0.72 s for 100,000 ids and dates on
     SQLite. Only for columns that need no result processing (ids, text, integers, PostgreSQL dates)."""
     result = conn.execute(stmt)
@@ -298,7 +299,9 @@ class Query:
                 total, counts = self._counted(conn, where, terms, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
             if self.engine.dialect.name == "sqlite":  # the index holds every sort's order: ids alone will do
-                matching = [r[0] for r in _driver_rows(conn, select(Report.id).where(*where))]
+                direct = None if filters else matching_ids(terms, self._bigrams) if self._fts else None
+                matching = [r[0] for r in _driver_rows(conn, direct if direct is not None
+                                                       else select(Report.id).where(*where))]
                 conn.rollback()
                 total, counts, ids = index.page(conn, matching, top, sort, limit, offset)
                 return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
