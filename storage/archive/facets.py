@@ -160,6 +160,8 @@ class FacetIndex:
         """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order: the first of them met
         walking every report in that order (held in memory, so no query reads each match's sort key)."""
         ids, codes, signatures, order = self._current(conn, ids, sort)
+        if len(ids) == len(order):  # every report (the ids are distinct): the whole archive's counts, kept
+            return len(ids), self.counts(conn, None, top)[1], order[offset:offset + limit]
         page = list(itertools.islice(filter(set(ids).__contains__, order), offset, offset + limit))
         return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top), page
 

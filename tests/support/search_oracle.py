@@ -43,7 +43,8 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
     ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
     # 1- and 2-character terms (SQLite: the bigram index of migration 0013) with quotes, wildcards, ASCII case
-    ("公", {}, "id"),
+    ("公", {}, "id"),  # every report: the whole archive's counts
+    ("年", {}, "oldest"),
     ("a", {}, "newest"),
     ("bC", {}, "oldest"),
     ('"', {}, "id"),
