@@ -40,6 +40,7 @@ GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", 
 # sort → (column of the index's report rows (id, year, published), descending): storage.archive.query.SORTS' order,
 # unknown keys last, ties by id in the key's direction
 _ORDERS = {"newest": (2, True), "oldest": (2, False), "year": (1, True), "id": (0, False)}
+_WALK_SHARE = 16  # a page walks the sort order when at least 1 in 16 reports match (else it sorts the matches)
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -92,7 +93,8 @@ class FacetIndex:
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
         self._probe: sqlite3.Connection | None = None
         self._rows: list[tuple[Any, ...]] = []  # (id, report year, published) of every report
-        self._orders: dict[str, list[int]] = {}  # sort → every report id in that sort's order, made when first asked
+        # sort → every report id in that sort's order, and each id's position in it; made when first asked
+        self._orders: dict[str, tuple[list[int], list[int]]] = {}
 
     def _probe_connection(self) -> sqlite3.Connection | None:
         """For a SQLite file, a connection of the index's own (used under its lock only) for the change marker."""
@@ -157,16 +159,21 @@ class FacetIndex:
 
     def page(self, conn: Connection, ids: Sequence[int], top: int, sort: str, limit: int,
              offset: int) -> tuple[int, Counts, list[int]]:
-        """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order: the first of them met
-        walking every report in that order (held in memory, so no query reads each match's sort key)."""
-        ids, codes, signatures, order = self._current(conn, ids, sort)
+        """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order, which the index holds (so
+        no query reads each match's sort key): many ids, the first of them met walking that order (stops early);
+        few, those with the smallest positions in it (a walk could cross every report to find them)."""
+        ids, codes, signatures, (order, position) = self._current(conn, ids, sort)
         if len(ids) == len(order):  # every report (the ids are distinct): the whole archive's counts, kept
             return len(ids), self.counts(conn, None, top)[1], order[offset:offset + limit]
-        page = list(itertools.islice(filter(set(ids).__contains__, order), offset, offset + limit))
+        if len(ids) * _WALK_SHARE > len(order):
+            page = list(itertools.islice(filter(set(ids).__contains__, order), offset, offset + limit))
+        else:
+            page = heapq.nsmallest(offset + limit, ids, key=position.__getitem__)[offset:]
         return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top), page
 
     def _current(self, conn: Connection, ids: Sequence[int],
-                 sort: str | None) -> tuple[Sequence[int], list[list[int]], list[list[tuple[Any, ...]]], list[int]]:
+                 sort: str | None) -> tuple[Sequence[int], list[list[int]], list[list[tuple[Any, ...]]],
+                                            tuple[list[int], list[int]]]:
         """Under the lock: the index made fresh, ``ids`` without reports deleted since they were read, and the
         parts of one build (codes, signatures, ``sort``'s order) that counting and paging read after it."""
         with self._lock:
@@ -179,8 +186,12 @@ class FacetIndex:
                 column, descending = _ORDERS[sort]
                 known = sorted(((r[column], r[0]) for r in self._rows if r[column] is not None), reverse=descending)
                 unknown = sorted((r[0] for r in self._rows if r[column] is None), reverse=descending)
-                self._orders[sort] = [i for _, i in known] + unknown
-            return ids, self.codes, self.signatures, self._orders.get(sort or "", [])
+                order = [i for _, i in known] + unknown
+                position = [0] * len(self.codes[0])
+                for n, report_id in enumerate(order):
+                    position[report_id] = n
+                self._orders[sort] = order, position
+            return ids, self.codes, self.signatures, self._orders.get(sort or "", ([], []))
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]

@@ -4,6 +4,7 @@ follows every insert, edit and delete; and the migration indexes an archive that
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import sqlite3
@@ -124,3 +125,24 @@ def test_a_connection_without_the_function_cannot_change_indexed_text(sqlite_url
     finally:
         plain.close()
     assert [h.title for h in archive.search("乙丙")] == ["标题"]
+
+
+def test_pages_picked_in_memory_are_the_sql_order_for_few_and_many_matches(sqlite_url: str) -> None:
+    """A page with facets is picked from the facet index's sort orders: by walking the order when many reports
+    match, by sorting the matches' positions when few do (under 1 in 16). Both equal the SQL search's order, for
+    every sort and a few offsets, with undated reports and tied dates among them."""
+    archive = Archive(sqlite_url)
+    rng = random.Random(3)
+    for i in range(80):
+        body = "常见" + ("罕见" if i % 20 == 7 else "") + str(i)
+        published = None if i % 9 == 0 else dt.date(2020, 1 + i % 3, 1 + i % 5)
+        archive.record(ReportRecord(url=f"http://x.nianbao.test/{i}.html", body=body, published=published,
+                                    report_year=rng.choice((None, 2019, 2020)),
+                                    content_sha256=hashlib.sha256(body.encode()).hexdigest()))
+    for term in ("罕见", "常见", "见7"):
+        for sort in ("newest", "oldest", "year", "id"):
+            expected = [h.id for h in archive.search(term, sort=sort, limit=100)]
+            for offset in (0, 1, 3):
+                page = archive.query.page(term, Filters(), sort=sort, limit=2, offset=offset, facets=True)
+                assert [h.id for h in page.hits] == expected[offset:offset + 2], (term, sort, offset)
+                assert page.total == len(expected)
