@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.lists.base import clean_title
+from crawler.lists.base import clean_title, element_title
 
 # Link texts that name a report column (no year: a title with a year is a report, not a column).
 COLUMN_TEXTS = ("政府信息公开年报", "政府信息公开工作年度报告", "信息公开年报", "政务公开年报", "公开年报",
@@ -111,7 +111,7 @@ def scan(html: str | Selector, base_url: str, home: str | None = None) -> PageSc
         url = urljoin(base_url, href).split("#", 1)[0]
         if not url.startswith("http") or not same_site(url, home):
             continue
-        text = clean_title(" ".join(a.css("::text").getall())) or clean_title(a.attrib.get("title") or "")
+        text = element_title(a) or clean_title(a.attrib.get("title") or "")
         source = column_source(text, url)
         if source and (url not in columns or _RANK[source] > _RANK[columns[url].source]):
             columns[url] = Found(url=url, title=text, source=source)  # the best-named link to a column wins

@@ -138,8 +138,10 @@ def document_links(response: TextResponse, known: Iterable[Any]) -> list[Any]:
     """
     seen = {link.url for link in known}
     links = []
+    base_may = _may_name_document(response.url)  # as in find_attachments: most links are not resolved at all
     for a in response.selector.css("a[href]"):
-        if not document_url(urljoin(response.url, (a.attrib.get("href") or "").strip())):
+        href = (a.attrib.get("href") or "").strip()
+        if (not base_may and not _may_name_document(href)) or not document_url(urljoin(response.url, href)):
             continue
         link = anchor_link(a, response.url)
         if link and link.url not in seen and document_url(link.url):

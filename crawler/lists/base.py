@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from pipelines.text.links import ListLink, anchor_link, clean_title, entry_date, first_date
+from pipelines.text.links import ListLink, anchor_link, clean_title, element_title, entry_date, first_date, link_boxes
 
 Form = tuple[tuple[str, str], ...]
 
@@ -66,12 +66,9 @@ def row_link(a: Selector, base_url: str) -> ListLink | None:
     if link is None or not (is_generic(link.title) or is_truncated(link.title)):
         return link
     stem = "" if is_generic(link.title) else _ELLIPSIS.sub("", link.title)
-    for level in range(1, _ROW_LEVELS + 1):
-        box = a.xpath(f"ancestor::*[{level}]")
-        if not box or len(box.xpath(".//a[@href]")) > 1:
-            break
+    for _, texts in link_boxes(a, _ROW_LEVELS):
         # the row's title: its longest piece of Chinese text that is no date, no 查看, no 索引号
-        pieces = (_ROW_DATE.sub("", clean_title(t)) for t in box.xpath(".//text()").getall())
+        pieces = (_ROW_DATE.sub("", clean_title(t)) for t in texts)
         named = [p for p in pieces if len(_CJK.findall(p)) >= _MIN_CJK and not is_generic(p) and p.startswith(stem)]
         if len(best := max(named, key=len, default="")) > len(stem):
             return ListLink(url=link.url, title=best, date=link.date, extra=link.extra)
@@ -108,7 +105,7 @@ def pager_links(sel: Selector, base_url: str) -> tuple[str, ...]:
     """Further list pages: pager scripts, 下一页/尾页 links and numbered ``index_N`` links."""
     urls = script_pages(sel.get(), base_url)
     for a in sel.css("a[href]"):
-        text = clean_title(" ".join(a.css("::text").getall()))
+        text = element_title(a)
         href = a.attrib["href"].strip()
         if href.startswith("javascript:"):
             continue
@@ -117,6 +114,6 @@ def pager_links(sel: Selector, base_url: str) -> tuple[str, ...]:
     return tuple(u for u in dict.fromkeys(urls) if u != base_url)
 
 
-__all__ = ["GENERIC_TEXTS", "Form", "ListLink", "ListPage", "anchor_link", "clean_title", "entry_date", "first_date",
-           "has_script_pager", "is_generic", "is_truncated", "pager_links", "row_link", "script_pages",
+__all__ = ["GENERIC_TEXTS", "Form", "ListLink", "ListPage", "anchor_link", "clean_title", "element_title", "entry_date",
+           "first_date", "has_script_pager", "is_generic", "is_truncated", "pager_links", "row_link", "script_pages",
            "title_says_too_little", "unique"]

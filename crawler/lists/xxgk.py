@@ -5,7 +5,7 @@ from __future__ import annotations
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.lists.base import ListLink, ListPage, clean_title, first_date, pager_links, row_link, unique
+from crawler.lists.base import ListLink, ListPage, element_title, first_date, pager_links, row_link, unique
 
 _HEADS = {"名称": "title", "标题": "title", "文件名称": "title", "索引号": "index_no",
           "发布机构": "organ", "发文机关": "organ", "发布日期": "date", "发布时间": "date", "成文日期": "written"}
@@ -13,7 +13,7 @@ _HEADS = {"名称": "title", "标题": "title", "文件名称": "title", "索引
 
 def _header(table: Selector) -> list[str] | None:
     for row in table.xpath(".//tr[th or td][position() <= 2]"):
-        cells = [clean_title(" ".join(c.css("::text").getall())) for c in row.xpath("./th|./td")]
+        cells = [element_title(c) for c in row.xpath("./th|./td")]
         if "索引号" in cells:
             return cells
     return None
@@ -34,7 +34,7 @@ def parse(response: TextResponse) -> ListPage:
             a = row.css("a[href]")
             if not a or len(cells) != len(header):
                 continue
-            values = {_HEADS[h]: clean_title(" ".join(c.css("::text").getall()))
+            values = {_HEADS[h]: element_title(c)
                       for h, c in zip(header, cells, strict=True) if h in _HEADS}
             link = row_link(a[0], response.url)
             if link:

@@ -124,21 +124,21 @@ _ANYWHERE = (
 )
 # One alternation each, so a line costs two searches instead of one per shape; the start-anchored one is
 # only tried at the line's start.
-_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile("^(?:" + "|".join(f"(?:{p})" for p in _AT_START) + ")", re.I),
-    re.compile("|".join(f"(?:{p})" for p in _ANYWHERE), re.I),
-)
+_AT_START_RULE = re.compile("|".join(f"(?:{p})" for p in _AT_START), re.I)
+_ANYWHERE_RULE = re.compile("|".join(f"(?:{p})" for p in _ANYWHERE), re.I)
 # A metadata bar holds two or more "label:value" pairs on one short line without sentence punctuation.
 _BAR_LABEL = re.compile(_LABEL + r"\s*[:：]")
 _SENTENCE_PUNCT = re.compile(r"[。；;！？]")
 # Footer items in their footer form (a label at the line start, or a registration number after the marker).
-_FOOTER = re.compile(
-    r"^(?:主办单位|承办单位|协办单位|主办|承办|网站标识码|维护单位|运维单位|建设单位|技术支持|版权所有|"
-    r"Copyright|©)\s*[:：\s©]"
-    r"|ICP\s*备\s*\d|ICP\s*备案\s*[:：号]|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}|版权所有|"
-    r"技术支持\s*[:：]|Copyright\s*©?\s*\d{4}|All rights reserved",
-    re.I,
-)
+_FOOTER_AT_START = (r"(?:主办单位|承办单位|协办单位|主办|承办|网站标识码|维护单位|运维单位|建设单位|技术支持|版权所有|"
+                    r"Copyright|©)\s*[:：\s©]")
+_FOOTER_ANYWHERE = (r"ICP\s*备\s*\d|ICP\s*备案\s*[:：号]|公网安备\s*\d|网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}|版权所有|"
+                    r"技术支持\s*[:：]|Copyright\s*©?\s*\d{4}|All rights reserved")
+# Case-insensitive, and compiled once more without re.I: Python's regex engine is several times slower with it,
+# and on a line without a character re.I equates with an ASCII letter (_CASED; most report lines, table rows) both
+# say the same.
+_FOOTER = tuple((re.compile(_FOOTER_AT_START, flags), re.compile(_FOOTER_ANYWHERE, flags)) for flags in (0, re.I))
+_CASED = re.compile("[A-Za-z\u0130\u0131\u017f\u212a]")  # A-Z, a-z, İ, ı, ſ and the Kelvin sign
 _FOOTER_MAX = 200  # the longest real footer line seen (万载: ICP + 标识码 + 公网安备 + 域名 + 技术支持 + 版权) is ~110
 
 
@@ -147,12 +147,14 @@ def is_chrome_line(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if any(rule.search(s) for rule in _RULES):
+    if _AT_START_RULE.match(s) or _ANYWHERE_RULE.search(s):
         return True
-    if len(s) <= _FOOTER_MAX and not _SENTENCE_PUNCT.search(s) and s.count("，") < 2 and _FOOTER.search(s):
-        return True  # a footer row; a report sentence naming 网站标识码 or ICP备案 is punctuated or has no number
-    if len(s) <= 160 and not _SENTENCE_PUNCT.search(s) and len(_BAR_LABEL.findall(s)) >= 2:
-        return True
+    if len(s) <= _FOOTER_MAX and not (punctuated := _SENTENCE_PUNCT.search(s)):
+        at_start, anywhere = _FOOTER[_CASED.search(s) is not None]
+        if s.count("，") < 2 and (at_start.match(s) or anywhere.search(s)):
+            return True  # a footer row; a report sentence naming 网站标识码 or ICP备案 is punctuated or has no number
+        if len(s) <= 160 and not punctuated and len(_BAR_LABEL.findall(s)) >= 2:
+            return True
     # Toolbars and footer link rows: nothing left once tool words and separators are removed.  The greedy
     # match from the start stops where no tool word or separator begins, which is where removing them all
     # would leave a character, so it says the same as emptying the line with ``sub`` without scanning it all.

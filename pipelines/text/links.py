@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from pipelines.text.dates import find_date
@@ -34,12 +37,34 @@ def clean_title(text: str) -> str:
     return _SPACE.sub("", text).strip()
 
 
+# Read from the lxml element under a Selector: a parsel query builds a Selector per result, which on a list page
+# with a hundred links cost more than the rest of its parse.
+_STRING = etree.XPath("string()", smart_strings=False)
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_LINKS_IN = etree.XPath("count(.//a[@href])")
+
+
+def element_title(sel: Selector) -> str:
+    """All the text in an element as a title: ``clean_title`` drops every space, so the text nodes need no space
+    between them (``" ".join(sel.css("::text").getall())`` gives the same title)."""
+    return clean_title(_STRING(sel.root))
+
+
+def link_boxes(a: Selector, levels: int) -> Iterator[tuple[etree._Element, list[str]]]:
+    """The link's ancestors up to ``levels`` above it that hold no other link, nearest first, with their text
+    nodes: where a list row prints what the link itself does not (its date, its full title)."""
+    for box in islice(a.root.iterancestors(), levels):
+        if _LINKS_IN(box) > 1:
+            return
+        yield box, _TEXTS(box)
+
+
 def anchor_link(a: Selector, base_url: str) -> ListLink | None:
     """A list entry from an ``<a>``: the full title is in ``title=`` when the text is truncated."""
     href = (a.attrib.get("href") or "").strip()
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return None
-    text = clean_title(" ".join(a.css("::text").getall()))
+    text = element_title(a)
     title = clean_title(a.attrib.get("title") or "") or text
     if not title:
         return None
@@ -48,10 +73,7 @@ def anchor_link(a: Selector, base_url: str) -> ListLink | None:
 
 def entry_date(a: Selector) -> dt.date | None:
     """The date printed beside a list link: in the nearest enclosing element that holds no other link."""
-    for level in range(1, 4):
-        box = a.xpath(f"ancestor::*[{level}]")
-        if not box or len(box.xpath(".//a[@href]")) > 1:
-            return None
-        if found := find_date(" ".join(box.xpath(".//text()").getall())):
+    for _, texts in link_boxes(a, 3):
+        if found := find_date(" ".join(texts)):
             return found
     return None

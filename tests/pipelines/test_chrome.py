@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from pipelines.text.chrome import CHROME_MARKERS, drop_chrome_lines, is_chrome_line
+from pipelines.text.chrome import _CASED, CHROME_MARKERS, drop_chrome_lines, is_chrome_line
 from tests.support import CORPUS
 
 SEEDS = CORPUS / "seeds"
@@ -151,3 +153,13 @@ def test_body_sentences_kept(line: str) -> None:
 def test_drop_keeps_order_and_blank_lines() -> None:
     text = "当前位置：首页\n\n一、总体情况\n正文第一段。\n【打印本页】【关闭窗口】\n"
     assert drop_chrome_lines(text) == "\n一、总体情况\n正文第一段。\n"
+
+
+def test_footer_needs_re_i_only_on_lines_with_a_character_it_folds_to_an_ascii_letter() -> None:
+    """The footer shapes run without re.I on lines _CASED finds nothing in: it must hold every character re.I
+    equates with an ASCII letter (Python's case folding, not ours, decides which)."""
+    folds = re.compile("[a-z]", re.I)
+    assert {c for c in map(chr, range(0x110000)) if folds.fullmatch(c)} == {
+        c for c in map(chr, range(0x110000)) if _CASED.fullmatch(c)}
+    for line in ("ICP备12345678号", "ıcp备12345678号", "copyrİght 2024", "All RIGHTS reſerved"):
+        assert is_chrome_line(line)

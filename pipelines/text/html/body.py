@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -85,12 +86,24 @@ _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#
 _MAX_LINK_DENSITY = 0.5
 
 
-# Every element a CONTAINERS selector may match, in document order (classes by substring, exactly below); testing
-# for the attribute first lets libxml2 pass over the many elements without one.
-_CANDIDATES = etree.XPath(
-    "//*[@id][" + " or ".join(f"@id='{s[1:]}'" for s in CONTAINERS if s.startswith("#")) + "]"
-    " | //*[@class][" + " or ".join(f"contains(@class, '{s[1:]}')" for s in CONTAINERS if s.startswith(".")) + "]")
+# Elements are found through their attribute values: an lxml "smart" string knows its attribute's name and element,
+# and reading the values out is several times faster than libxml2 testing a predicate such as [@class or @id] on
+# every element of the page.
+_IDS_AND_CLASSES = etree.XPath("descendant-or-self::*/@id | descendant-or-self::*/@class")
+_CONTAINER_IDS = frozenset(s[1:] for s in CONTAINERS if s.startswith("#"))
+_CONTAINER_CLASSES = tuple(s[1:] for s in CONTAINERS if s.startswith("."))
 _CLASS_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space and CSS class matching split on
+
+
+def _owners(values: list[Any], keep: Callable[[str, str], bool]) -> list[etree._Element]:
+    """The elements of the attribute values (smart strings, document order) ``keep(name, value)`` accepts, in
+    document order, each once."""
+    return list(dict.fromkeys(v.getparent() for v in values if keep(v.attrname, v)))
+
+
+def _may_be_container(name: str, value: str) -> bool:
+    """An id equal to a CONTAINERS id, or a class containing a CONTAINERS class (by substring, exactly below)."""
+    return value in _CONTAINER_IDS if name == "id" else any(c in value for c in _CONTAINER_CLASSES)
 
 
 def _matches(el: etree._Element, selector: str) -> bool:
@@ -101,7 +114,12 @@ def _matches(el: etree._Element, selector: str) -> bool:
 
 def container_boxes(doc: etree._Element) -> list[etree._Element]:
     """Every element a CONTAINERS selector matches, in document order, each once."""
-    return [el for el in _CANDIDATES(doc) if any(_matches(el, selector) for selector in CONTAINERS)]
+    return [el for el in _candidates(doc) if any(_matches(el, selector) for selector in CONTAINERS)]
+
+
+def _candidates(doc: etree._Element) -> list[etree._Element]:
+    """Every element a CONTAINERS selector may match, in document order."""
+    return _owners(_IDS_AND_CLASSES(doc), _may_be_container)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,23 +167,19 @@ def find_body(doc: etree._Element, html: str, *, page_lines: bool) -> Body:
     return Body("density", best, lines, page)
 
 
-# The descendants that can be hidden, and those that have a class or id to test (most elements have neither).
-_MAY_HIDE = etree.XPath(".//*[@hidden or @type or @style]")
-_NAMED = etree.XPath(".//*[@class or @id]")
+# The descendants' attributes that can hide them, and their ids and classes.
+_HIDING = etree.XPath("descendant::*/@hidden | descendant::*/@type | descendant::*/@style")
+_NAMES = etree.XPath("descendant::*/@id | descendant::*/@class")
 
 
-def _classes(el: etree._Element) -> set[str]:
-    return set((el.get("class") or "").lower().replace("-", "_").split()) | {
-        (el.get("id") or "").lower().replace("-", "_")
-    }
+def _hides(name: str, value: str) -> bool:
+    return name == "hidden" or (value.lower() == "hidden" if name == "type" else bool(_HIDDEN_STYLE.search(value)))
 
 
-def _is_hidden(el: etree._Element) -> bool:
-    return (
-        el.get("hidden") is not None
-        or el.get("type", "").lower() == "hidden"
-        or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
-    )
+def _chrome_named(name: str, value: str) -> bool:
+    """A class token or the id, lowercased and with "-" as "_", is one of _CHROME_TOKENS."""
+    value = value.lower().replace("-", "_")
+    return not _CHROME_TOKENS.isdisjoint(value.split()) if name == "class" else value in _CHROME_TOKENS
 
 
 def _link_share(el: etree._Element) -> float:
@@ -188,21 +202,19 @@ def _clean_subtree(root: etree._Element, *, aggressive: bool) -> int:
     templates put in the editor area): a body paragraph never carries such a class and mostly links.
     Returns how many elements went.
     """
-    dropped = drop(el for el in _MAY_HIDE(root) if _is_hidden(el))
+    dropped = drop(_owners(_HIDING(root), _hides))
     if not aggressive:
         return dropped + drop(
             el
-            for el in _NAMED(root)
-            if _classes(el) & _CHROME_TOKENS
-            and _link_share(el) > _MAX_LINK_DENSITY
+            for el in _owners(_NAMES(root), _chrome_named)
+            if _link_share(el) > _MAX_LINK_DENSITY
             and not _links_attachment(el)
         )
     dropped += drop(el for el in root.iter(*_LAYOUT_TAGS) if el is not root)
     dropped += drop(
         el
-        for el in _NAMED(root)
+        for el in _owners(_NAMES(root), _chrome_named)
         if el.tag not in ("body", "html")
-        and _classes(el) & _CHROME_TOKENS
         and text_len(text_of(el)) < 2000
     )
     return dropped + drop(el for el in root.iter("form") if text_len(text_of(el)) < 200)
@@ -210,7 +222,7 @@ def _clean_subtree(root: etree._Element, *, aggressive: bool) -> int:
 
 def _known_container(doc: etree._Element) -> tuple[str, etree._Element] | None:
     """The first CONTAINERS selector matching an element with text; of its matches, the one with most text."""
-    found = _CANDIDATES(doc)
+    found = _candidates(doc)
     sizes: dict[etree._Element, int] = {}
 
     def size(el: etree._Element) -> int:
