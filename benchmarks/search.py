@@ -16,8 +16,10 @@ region and level only, each re-evaluating the query), which the new single set o
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
 so that every facet has values.
 
-Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL]
-(PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.)
+Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--pg-database NAME]
+(PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.) The PostgreSQL build takes a while:
+with ``--pg-database NAME`` it goes into that database and is kept, and a later run with the same name reuses it
+(upgraded to the current schema by ``Archive``, not rebuilt) when it holds ``--docs`` reports.
 """
 
 from __future__ import annotations
@@ -271,13 +273,15 @@ def measure(name: str, archive: Archive) -> None:
           f"{size / elapsed / 1e6:.1f} M characters/s")
 
 
-def _pg_database(admin_url: str) -> str | None:
+def _pg_database(admin_url: str, name: str | None = None) -> str | None:
+    """A new database (``name``, or a random one), or the existing ``name`` as it is."""
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                              "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+            if name is None or not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                name = name or f"nianbao_bench_{uuid.uuid4().hex[:8]}"
+                conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                                  "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
         admin.dispose()
     except Exception as exc:  # no server: say so and measure SQLite only
         print(f"PostgreSQL skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -291,22 +295,32 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pages-only", action="store_true", help="Time whole pages only, not search and export.")
     parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--pg-database", help="Build PostgreSQL's archive into this database and keep it; reuse it "
+                                              "when it already holds --docs reports.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
-            url = f"sqlite:///{tmp}/bench.db" if backend == "sqlite" else _pg_database(args.pg)
+            url = f"sqlite:///{tmp}/bench.db" if backend == "sqlite" else _pg_database(args.pg, args.pg_database)
             if url is None:
                 continue
             try:
-                archive, seconds, chars = build(url, args.docs)
-                print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
-                      f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
+                archive = Archive(url)
+                with archive.engine.connect() as conn:
+                    held = conn.scalar(select(func.count()).select_from(Report))
+                if held and held != args.docs:
+                    sys.exit(f"{make_url(url).database} holds {held:,} reports, not {args.docs:,}: drop it first")
+                if held:
+                    print(f"\n{backend}: reusing the {args.docs:,} reports of {make_url(url).database}")
+                else:
+                    archive, seconds, chars = build(url, args.docs)
+                    print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
+                          f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
                 measure_pages(backend, archive)
                 if not args.pages_only:
                     measure(backend, archive)
             finally:
                 dispose_engine(url)
-                if backend != "sqlite":
+                if backend != "sqlite" and not args.pg_database:
                     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
                     with admin.connect() as conn:
                         conn.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))
