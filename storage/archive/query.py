@@ -5,8 +5,9 @@ Chinese has no spaces between words, so a query term matches as a substring, nev
 
 - SQLite: the FTS5 trigram index (migration 0001) answers when every term has 3+ characters; shorter
   terms cannot be split into trigrams, so they use a plain ``LIKE`` scan.
-- PostgreSQL: ``ILIKE '%term%'``, which pg_trgm GIN indexes (migration 0005) answer for terms of 3+
-  characters (PostgreSQL itself falls back to a scan for shorter ones).
+- PostgreSQL: the exact character-gram index of migration 0014 (storage.archive.pggrams) for terms of 2+
+  characters, with ``LIKE``/``ILIKE '%term%'`` checking the text of longer terms' candidates; a 1-character
+  term (or an archive without that index: pg_trgm's, 0005, for 3+ characters) is a plain ``ILIKE`` scan.
 
 Both backends return the same reports in the same order: results are sorted by metadata (publish
 date, report year or id, with id as tie-breaker), never by a backend-specific relevance score, so
@@ -40,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from storage.archive import pggrams
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
 from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
@@ -112,14 +114,14 @@ class Query:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
+        self._grams = pggrams.has_grams(engine)
 
     # -- conditions -------------------------------------------------------------------------------
 
     def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
         """FTS5 for the terms it can hold (3+ characters, SQLite), a substring match for the others."""
         indexed = [t for t in terms if all(len(f) >= FTS_MIN_CHARS for f in term_forms(t))] if self._fts else []
-        conditions = [or_(*(self._like(col, f) for f in term_forms(t) for col in (Report.title, Report.body)))
-                      for t in terms if t not in indexed]
+        conditions = [or_(*(self._substring(f) for f in term_forms(t))) for t in terms if t not in indexed]
         if indexed:
             fts = table("report_fts", column("rowid"))
             match = " AND ".join("(" + " OR ".join('"' + f.replace('"', '""') + '"' for f in term_forms(t)) + ")"
@@ -127,6 +129,11 @@ class Query:
             matching = select(fts.c.rowid).where(literal_column("report_fts").op("MATCH")(match))
             conditions.insert(0, Report.id.in_(matching))
         return and_(*conditions)
+
+    def _substring(self, form: str) -> ColumnElement[bool]:
+        """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer."""
+        like = or_(*(self._like(col, form) for col in (Report.title, Report.body)))
+        return pggrams.form_condition(form, like) if self._grams else like
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
@@ -271,7 +278,7 @@ class Query:
                     ids = list(conn.scalars(stmt.where(key >= cutoff).limit(limit).offset(offset)))
                     if len(ids) == limit:
                         return ids
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            self._prefer_indexes(conn, None)
         return list(conn.scalars(stmt.limit(limit).offset(offset)))
 
     def page(self, query: str | None, filters: Filters = Filters(), *, sort: str = "newest", limit: int = 20,
@@ -333,14 +340,22 @@ class Query:
         return stmt.with_hint(Report, f"INDEXED BY {_SQLITE_WALK.get(sort, 'ix_report_published')}", "sqlite")
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
-        """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) to answer."""
-        return all(len(form) >= FTS_MIN_CHARS for term in terms for form in term_forms(term))
+        """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) or PostgreSQL's gram
+        index to answer."""
+        least = pggrams.MIN_CHARS if self._grams else FTS_MIN_CHARS
+        return all(len(form) >= least for term in terms for form in term_forms(term))
 
-    def _prefer_indexes(self, conn: Connection, terms: Sequence[str]) -> None:
+    def _prefer_indexes(self, conn: Connection, terms: Sequence[str] | None) -> None:
         """PostgreSQL: the planner underrates reading TOASTed bodies and scans every one for a term the trigram
-        index answers (0.7–3 s for a rare term at 20,000 reports); as in ``_page_ids``, forbid the scan. Not for
-        a term shorter than a trigram, which the index cannot answer (forcing it there costs ×20)."""
-        if self.engine.dialect.name == "postgresql" and terms and self._trigram_terms(terms):
+        index answers (0.7–3 s for a rare term at 20,000 reports); as in ``_page_ids``, forbid the scan (``None``:
+        the caller knows the index answers). Not for a term shorter than a trigram, which the index cannot answer
+        (forcing it there costs ×20). With the gram index, only bitmap scans (``pggrams.forbid_row_plans``)."""
+        if self.engine.dialect.name != "postgresql" or (terms is not None and not (terms and
+                                                                                    self._trigram_terms(terms))):
+            return
+        if self._grams:
+            pggrams.forbid_row_plans(conn)
+        else:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
     def facets(self, query: str | None, filters: Filters = Filters(), *, top: int = 20) -> Counts:

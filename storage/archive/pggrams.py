@@ -1,0 +1,44 @@
+"""PostgreSQL: query terms answered by the exact character-gram index of migration 0014 (``ix_report_grams``).
+
+Every report's title and body, lower-cased, are indexed as their sets of character bigrams and trigrams; a term's
+own grams (``nianbao_grams(lower(term))``) are looked up with array containment, which a GIN index answers
+without reading any report. For a term of 2 or 3 characters that is the substring match itself: the reports
+whose title or body holds its bigram(s) and, for 3 characters, its trigram are exactly those holding the term (as
+``ILIKE`` would find it: both compare lower-cased texts). A longer term needs every one of its grams too, which
+narrows the candidates to (nearly) the matches, and ``LIKE`` then checks each candidate's text. A 1-character
+term has no gram and stays a ``LIKE`` scan.
+
+The planner must never evaluate ``nianbao_report_grams`` row by row (≈ 5 ms a report) instead of using the index:
+``forbid_row_plans`` leaves it bitmap index scans only, for the transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, inspect, literal
+
+from storage.models import Report
+
+MIN_CHARS = 2  # shorter terms have no gram
+EXACT_MAX_CHARS = 3  # up to this length a term's grams match exactly the reports holding it
+
+
+def has_grams(engine: Engine) -> bool:
+    """Whether this is PostgreSQL with the gram index (an archive upgraded to migration 0014)."""
+    return engine.dialect.name == "postgresql" and any(
+        ix["name"] == "ix_report_grams" for ix in inspect(engine).get_indexes("report"))
+
+
+def form_condition(form: str, substring: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Reports holding ``form`` in title or body; ``substring`` is that same test as ``LIKE``/``ILIKE``."""
+    if len(form) < MIN_CHARS:
+        return substring
+    grams = func.nianbao_report_grams(Report.title, Report.body).op("@>")(
+        func.nianbao_grams(func.lower(literal(form))))
+    return grams if len(form) <= EXACT_MAX_CHARS else and_(grams, substring)
+
+
+def forbid_row_plans(conn: Connection) -> None:
+    """For this transaction: no sequential or plain index scans of ``report``, so the gram condition can only be
+    an index condition (GIN has bitmap scans only), never a per-row filter; other conditions use bitmaps too."""
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
