@@ -5,16 +5,17 @@ own grams (``nianbao_grams(lower(term))``) are looked up with array containment,
 without reading any report. For a term of 2 or 3 characters that is the substring match itself: the reports
 whose title or body holds its bigram(s) and, for 3 characters, its trigram are exactly those holding the term (as
 ``ILIKE`` would find it: both compare lower-cased texts). A longer term needs every one of its grams too, which
-narrows the candidates to (nearly) the matches, and ``LIKE`` then checks each candidate's text. A 1-character
-term has no gram and stays a ``LIKE`` scan.
+narrows the candidates to (nearly) the matches, and ``strpos`` then checks each candidate's text: the same test
+as ``LIKE '%term%'``, but one no pg_trgm index offers to answer (the planner then took pg_trgm's candidates and
+computed the grams of each: 10 s for 1,300 reports). A 1-character term has no gram and stays a ``LIKE`` scan.
 
 The planner must never evaluate ``nianbao_report_grams`` row by row (≈ 5 ms a report) instead of using the index:
-``forbid_row_plans`` leaves it bitmap index scans only, for the transaction.
+the function is declared that expensive (0014), and ``forbid_row_plans`` leaves bitmap scans only.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, inspect, literal
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, inspect, literal, or_
 
 from storage.models import Report
 
@@ -28,17 +29,22 @@ def has_grams(engine: Engine) -> bool:
         ix["name"] == "ix_report_grams" for ix in inspect(engine).get_indexes("report"))
 
 
-def form_condition(form: str, substring: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Reports holding ``form`` in title or body; ``substring`` is that same test as ``LIKE``/``ILIKE``."""
+def form_condition(form: str, like: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Reports holding ``form`` in title or body; ``like`` is that same test as ``LIKE``/``ILIKE`` (the scan for a
+    1-character form). Case is ignored where the form has any, as ``ILIKE`` does (query.Query._like)."""
     if len(form) < MIN_CHARS:
-        return substring
+        return like
     grams = func.nianbao_report_grams(Report.title, Report.body).op("@>")(
         func.nianbao_grams(func.lower(literal(form))))
-    return grams if len(form) <= EXACT_MAX_CHARS else and_(grams, substring)
+    if len(form) <= EXACT_MAX_CHARS:
+        return grams
+    cased = form.lower() != form.upper()
+    return and_(grams, or_(*(func.strpos(func.lower(col) if cased else col, func.lower(literal(form)) if cased
+                                         else literal(form)) > 0 for col in (Report.title, Report.body))))
 
 
 def forbid_row_plans(conn: Connection) -> None:
     """For this transaction: no sequential or plain index scans of ``report``, so the gram condition can only be
-    an index condition (GIN has bitmap scans only), never a per-row filter; other conditions use bitmaps too."""
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    an index condition (GIN has bitmap scans only), never a per-row filter; other conditions use bitmaps too. No
+    JIT either: the function's cost makes big plans look worth compiling (≈ 0.4 s, for a 15 ms query)."""
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL jit = off")

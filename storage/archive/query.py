@@ -93,7 +93,7 @@ def backend_warnings(engine: Engine) -> list[str]:
         if not inspect(engine).has_table("report_fts"):
             return ["this SQLite build has no FTS5 trigram tokenizer (SQLite ≥ 3.34): every search scans"]
         return []
-    if engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql" or pggrams.has_grams(engine):  # code points: no LC_CTYPE, no pg_trgm
         return []
     with engine.connect() as conn:
         ctype = conn.exec_driver_sql("SELECT datctype FROM pg_database WHERE datname = current_database()").scalar()
@@ -270,6 +270,8 @@ class Query:
         and would scan the table, hence ``enable_seqscan = off`` for this transaction.
         """
         key = _PG_WINDOW.get(sort)
+        if self._grams and has_terms:
+            self._prefer_indexes(conn, None)
         if self.engine.dialect.name == "postgresql" and has_terms and key is not None:
             if offset + limit <= WINDOW_ROWS:
                 cutoff = conn.scalar(select(key).where(key.is_not(None)).order_by(key.desc())
