@@ -5,7 +5,9 @@ and body, each packed into a ``bigint`` (code points of 21 bits each); ``ix_repo
 Array containment (``@>``) on a GIN index needs no recheck, so a 2- or 3-character term, whose own grams
 contain it exactly, is answered from the index alone: no report text is read (pg_trgm's index is lossy: each of
 its 13,000–35,000 candidates for a common trigram was de-TOASTed and rechecked). Longer terms use it to narrow
-the candidates before ``LIKE`` checks the text (storage.archive.pggrams). It is an expression index: nothing is
+the candidates before ``strpos`` checks the text (storage.archive.pggrams). It replaces 0005's pg_trgm indexes,
+which no query uses any more (they are dropped; the extension stays) and which depended on a UTF-8 LC_CTYPE
+(code points do not). It is an expression index: nothing is
 stored in the table; a write computes the grams once (≈ 5 ms for a 2,300-character report). The functions are
 the index's on-disk format: changing them needs a migration that recreates the index. Its declared COST (×10 a
 plpgsql function's) makes the planner evaluate it on the fewest rows, i.e. through the index, never as a filter
@@ -33,6 +35,8 @@ down_revision = "0012"  # DEV-ONLY: 0013 is another helper's
 branch_labels = None
 depends_on = None
 
+TRGM = {"ix_report_title_trgm": "title", "ix_report_body_trgm": "body"}  # 0005's, superseded (PostgreSQL)
+
 TRACKED = ("report", "sighting", "portal", "attachment", "report_statistics")  # what the facet index reads
 
 _FUNCTIONS = """
@@ -56,6 +60,8 @@ END $$;
 
 
 def upgrade() -> None:
+    for name in TRGM:  # empty on SQLite (WHERE 0); on PostgreSQL 390 MB at 100,000 reports that no query uses now
+        op.drop_index(name, table_name="report")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.create_table("archive_change", sa.Column("slot", sa.Integer, primary_key=True, autoincrement=False),
@@ -71,6 +77,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name, column in TRGM.items():
+        op.create_index(name, "report", [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+                        sqlite_where=sa.text("0"))
     if op.get_bind().dialect.name != "postgresql":
         return
     for name in TRACKED:
