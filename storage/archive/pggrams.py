@@ -6,11 +6,12 @@ without reading any report. For a term of 2 or 3 characters that is the substrin
 whose title or body holds its bigram(s) and, for 3 characters, its trigram are exactly those holding the term (as
 ``ILIKE`` would find it: both compare lower-cased texts). A longer term needs every one of its grams too, which
 narrows the candidates to (nearly) the matches, and ``strpos`` then checks each candidate's text: the same test
-as ``LIKE '%term%'``, but one no pg_trgm index offers to answer (the planner then took pg_trgm's candidates and
+as ``LIKE '%term%'`` (no wildcards to escape) at about twice the speed (220 vs 448 ms over 10,000 texts), and one
+no other index offers to answer (with 0005's pg_trgm indexes still there, the planner took their candidates and
 computed the grams of each: 10 s for 1,300 reports). A 1-character term has no gram and stays a ``LIKE`` scan.
 
 The planner must never evaluate ``nianbao_report_grams`` row by row (≈ 5 ms a report) instead of using the index:
-the function is declared that expensive (0014), and ``forbid_row_plans`` leaves bitmap scans only.
+the function is declared expensive (0014), and ``forbid_row_plans`` leaves bitmap scans only.
 """
 
 from __future__ import annotations
