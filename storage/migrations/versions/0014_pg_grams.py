@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"  # DEV-ONLY: 0013 is another helper's
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
