@@ -6,8 +6,8 @@ Chinese has no spaces between words, so a query term matches as a substring, nev
 - SQLite: the FTS5 trigram index (migration 0001) answers when every term has 3+ characters; shorter
   terms cannot be split into trigrams, so they use a plain ``LIKE`` scan.
 - PostgreSQL: the exact character-gram index of migration 0014 (storage.archive.pggrams) for terms of 2+
-  characters, with ``LIKE``/``ILIKE '%term%'`` checking the text of longer terms' candidates; a 1-character
-  term (or an archive without that index: pg_trgm's, 0005, for 3+ characters) is a plain ``ILIKE`` scan.
+  characters, with ``strpos`` checking longer terms' candidates; a 1-character term is an ``ILIKE '%term%'``
+  scan (``LIKE`` for caseless terms), like every term before 0014 (pg_trgm indexes helped for 3+ characters).
 
 Both backends return the same reports in the same order: results are sorted by metadata (publish
 date, report year or id, with id as tie-breaker), never by a backend-specific relevance score, so

@@ -7,8 +7,8 @@ contain it exactly, is answered from the index alone: no report text is read (pg
 its 13,000–35,000 candidates for a common trigram was de-TOASTed and rechecked). Longer terms use it to narrow
 the candidates before ``strpos`` checks the text (storage.archive.pggrams). It replaces 0005's pg_trgm indexes,
 which no query uses any more (they are dropped; the extension stays) and which depended on a UTF-8 LC_CTYPE
-(code points do not). It is an expression index: nothing is
-stored in the table; a write computes the grams once (≈ 5 ms for a 2,300-character report). The functions are
+(code points do not). It is an expression index: nothing is stored in the table; a write computes the grams
+once (5–8 ms for a 2,300-character report) and adds ~4,600 index entries. The functions are
 the index's on-disk format: changing them needs a migration that recreates the index. Its declared COST (×10 a
 plpgsql function's) makes the planner evaluate it on the fewest rows, i.e. through the index, never as a filter
 after another index; higher, plans cross ``jit_above_cost`` and compiling them costs ~0.4 s a query.
