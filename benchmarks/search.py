@@ -17,9 +17,10 @@ Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a 
 so that every facet has values.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
-(``--archive FILE``, SQLite only: build the archive into FILE and keep it, or, when FILE exists, reuse it as it
-is (upgraded to the newest schema on open) instead of building one: a build at 100,000 reports takes minutes.)
-(PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.)
+[--pg-database NAME]
+(PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.) A build at 100,000 reports takes
+minutes: with ``--archive FILE`` (SQLite) or ``--pg-database NAME`` (PostgreSQL) it goes there and is kept, and a
+later run reuses it (upgraded to the newest schema on open, not rebuilt) when it holds ``--docs`` reports.
 """
 
 from __future__ import annotations
@@ -273,13 +274,15 @@ def measure(name: str, archive: Archive) -> None:
           f"{size / elapsed / 1e6:.1f} M characters/s")
 
 
-def _pg_database(admin_url: str) -> str | None:
+def _pg_database(admin_url: str, name: str | None = None) -> str | None:
+    """A new database (``name``, or a random one), or the existing ``name`` as it is."""
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        name = f"nianbao_bench_{uuid.uuid4().hex[:8]}"
         with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                              "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+            if name is None or not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                name = name or f"nianbao_bench_{uuid.uuid4().hex[:8]}"
+                conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                                  "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
         admin.dispose()
     except Exception as exc:  # no server: say so and measure SQLite only
         print(f"PostgreSQL skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -294,19 +297,25 @@ def main() -> None:
     parser.add_argument("--pages-only", action="store_true", help="Time whole pages only, not search and export.")
     parser.add_argument("--archive", type=Path, help="SQLite: keep the built archive in this file, or reuse it.")
     parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--pg-database", help="Build PostgreSQL's archive into this database and keep it; reuse it "
+                                              "when it already holds --docs reports.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             path = args.archive or Path(tmp) / "bench.db"
-            url = f"sqlite:///{path}" if backend == "sqlite" else _pg_database(args.pg)
+            url = f"sqlite:///{path}" if backend == "sqlite" else _pg_database(args.pg, args.pg_database)
             if url is None:
                 continue
             try:
-                if backend == "sqlite" and args.archive and args.archive.exists():
-                    started = time.perf_counter()
-                    archive = Archive(url)  # upgrades an archive built by an older schema
-                    print(f"\n{backend}: reusing {path} ({path.stat().st_size / 1e6:,.0f} MB), opened and upgraded "
-                          f"in {time.perf_counter() - started:.1f} s")
+                started = time.perf_counter()
+                archive = Archive(url)  # upgrades an archive built by an older schema
+                with archive.engine.connect() as conn:
+                    held = conn.scalar(select(func.count()).select_from(Report))
+                if held and held != args.docs:
+                    sys.exit(f"{make_url(url).database} holds {held:,} reports, not {args.docs:,}: drop it first")
+                if held:
+                    print(f"\n{backend}: reusing the {held:,} reports of {make_url(url).database}, opened and "
+                          f"upgraded in {time.perf_counter() - started:.1f} s")
                 else:
                     archive, seconds, chars = build(url, args.docs)
                     print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
@@ -316,7 +325,7 @@ def main() -> None:
                     measure(backend, archive)
             finally:
                 dispose_engine(url)
-                if backend != "sqlite":
+                if backend != "sqlite" and not args.pg_database:
                     admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
                     with admin.connect() as conn:
                         conn.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))

@@ -24,7 +24,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -94,12 +93,8 @@ class Report(Base):
     """One distinct report text with the metadata taken from the page that first carried it."""
 
     __tablename__ = "report"
-    # Substring search: pg_trgm GIN indexes on PostgreSQL (migration 0005); on SQLite FTS5 does that job,
-    # so there the same indexes are partial with WHERE 0, i.e. empty.
-    __table_args__ = tuple(
-        Index(f"ix_report_{name}_trgm", name, postgresql_using="gin", postgresql_ops={name: "gin_trgm_ops"},
-              sqlite_where=text("0"))
-        for name in ("title", "body"))
+    # Substring search is indexed outside the models: FTS5 tables on SQLite (0001, 0013), a gram index on
+    # PostgreSQL (0014, which replaced 0005's pg_trgm indexes).
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -48,9 +48,10 @@ Counts = dict[str, list[tuple[Any, int]]]
 def change_marker(conn: Connection, probe: sqlite3.Connection | None) -> object:
     """A value that changes whenever any report's facet values can have changed (any write committed).
 
-    PostgreSQL: the current snapshot (``xmin:xmax:in-progress xids``): any write transaction that starts or ends
-    changes it (read-only ones take no transaction id). A write in progress is in the snapshot, so when it
-    commits the snapshot changes even if no other transaction starts.
+    PostgreSQL: the sum of ``archive_change``'s counters, which triggers on every table read here bump in each
+    writing transaction (migration 0014): it moves when that transaction commits, and only then, so a write in
+    progress is seen once it commits, and writes to other tables or other databases on the server (which moved
+    the server-wide ``pg_current_snapshot()`` used before) are not.
 
     SQLite: ``PRAGMA data_version`` on ``probe``, a connection of the index's own that never writes, changes
     whenever any other connection (of this process or another) commits. Both cost well under a millisecond,
@@ -58,7 +59,7 @@ def change_marker(conn: Connection, probe: sqlite3.Connection | None) -> object:
     database) a new object: never equal, so the index is rebuilt for every page (exact, slow).
     """
     if conn.dialect.name == "postgresql":
-        return conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
+        return conn.exec_driver_sql("SELECT coalesce(sum(n), 0) FROM archive_change").scalar()
     if probe is not None:
         return probe.execute("PRAGMA data_version").fetchone()[0]
     return object()

@@ -5,8 +5,9 @@ Chinese has no spaces between words, so a query term matches as a substring, nev
 
 - SQLite: the FTS5 trigram index (migration 0001) answers when every term has 3+ characters; shorter
   terms cannot be split into trigrams, so they use a plain ``LIKE`` scan.
-- PostgreSQL: ``ILIKE '%term%'``, which pg_trgm GIN indexes (migration 0005) answer for terms of 3+
-  characters (PostgreSQL itself falls back to a scan for shorter ones).
+- PostgreSQL: the exact character-gram index of migration 0014 (storage.archive.pggrams) for terms of 2+
+  characters, with ``strpos`` checking longer terms' candidates; a 1-character term is an ``ILIKE '%term%'``
+  scan (``LIKE`` for caseless terms), like every term before 0014 (pg_trgm indexes helped for 3+ characters).
 
 Both backends return the same reports in the same order: results are sorted by metadata (publish
 date, report year or id, with id as tie-breaker), never by a backend-specific relevance score, so
@@ -38,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from storage.archive import pggrams
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
 from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
 from storage.archive.fts import TRIGRAM_CHARS, fts_conditions, matching_ids
@@ -89,7 +91,7 @@ def backend_warnings(engine: Engine) -> list[str]:
         if not inspect(engine).has_table("report_fts"):
             return ["this SQLite build has no FTS5 trigram tokenizer (SQLite ≥ 3.34): every search scans"]
         return []
-    if engine.dialect.name != "postgresql":
+    if engine.dialect.name != "postgresql" or pggrams.has_grams(engine):  # code points: no LC_CTYPE, no pg_trgm
         return []
     with engine.connect() as conn:
         ctype = conn.exec_driver_sql("SELECT datctype FROM pg_database WHERE datname = current_database()").scalar()
@@ -111,15 +113,21 @@ class Query:
         self.engine = engine
         self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
         self._bigrams = self._fts and inspect(engine).has_table("report_bigram")  # migration 0013
+        self._grams = pggrams.has_grams(engine)  # migration 0014
 
     # -- conditions -------------------------------------------------------------------------------
 
     def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
-        """FTS5 for the terms its indexes hold (SQLite: storage.archive.fts), a substring match for the others."""
+        """FTS5 for the terms its indexes hold (SQLite: storage.archive.fts), a substring match for the others
+        (PostgreSQL: through its gram index where it can answer)."""
         conditions, scanned = fts_conditions(terms, self._bigrams) if self._fts else ([], list(terms))
-        conditions += [or_(*(self._like(col, f) for f in term_forms(t) for col in (Report.title, Report.body)))
-                       for t in scanned]
+        conditions += [or_(*(self._substring(f) for f in term_forms(t))) for t in scanned]
         return and_(*conditions)
+
+    def _substring(self, form: str) -> ColumnElement[bool]:
+        """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer."""
+        like = or_(*(self._like(col, form) for col in (Report.title, Report.body)))
+        return pggrams.form_condition(form, like) if self._grams else like
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
@@ -256,6 +264,8 @@ class Query:
         and would scan the table, hence ``enable_seqscan = off`` for this transaction.
         """
         key = _PG_WINDOW.get(sort)
+        if self._grams and has_terms:  # the window's plan is the planner's: 2x faster than bitmaps only
+            pggrams.no_jit(conn)
         if self.engine.dialect.name == "postgresql" and has_terms and key is not None:
             if offset + limit <= WINDOW_ROWS:
                 cutoff = conn.scalar(select(key).where(key.is_not(None)).order_by(key.desc())
@@ -264,7 +274,7 @@ class Query:
                     ids = list(conn.scalars(stmt.where(key >= cutoff).limit(limit).offset(offset)))
                     if len(ids) == limit:
                         return ids
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            self._prefer_indexes(conn, None)
         return list(conn.scalars(stmt.limit(limit).offset(offset)))
 
     def page(self, query: str | None, filters: Filters = Filters(), *, sort: str = "newest", limit: int = 20,
@@ -324,14 +334,22 @@ class Query:
         return select(Report.id, *key).where(*where).order_by(*(c.asc().nulls_first() for c in key), Report.id)
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
-        """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) to answer."""
-        return all(len(form) >= TRIGRAM_CHARS for term in terms for form in term_forms(term))
+        """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) or PostgreSQL's gram
+        index to answer."""
+        least = pggrams.MIN_CHARS if self._grams else TRIGRAM_CHARS
+        return all(len(form) >= least for term in terms for form in term_forms(term))
 
-    def _prefer_indexes(self, conn: Connection, terms: Sequence[str]) -> None:
+    def _prefer_indexes(self, conn: Connection, terms: Sequence[str] | None) -> None:
         """PostgreSQL: the planner underrates reading TOASTed bodies and scans every one for a term the trigram
-        index answers (0.7–3 s for a rare term at 20,000 reports); as in ``_page_ids``, forbid the scan. Not for
-        a term shorter than a trigram, which the index cannot answer (forcing it there costs ×20)."""
-        if self.engine.dialect.name == "postgresql" and terms and self._trigram_terms(terms):
+        index answers (0.7–3 s for a rare term at 20,000 reports); as in ``_page_ids``, forbid the scan (``None``:
+        the caller knows the index answers). Not for a term shorter than a trigram, which the index cannot answer
+        (forcing it there costs ×20). With the gram index, only bitmap scans (``pggrams.forbid_row_plans``)."""
+        if self.engine.dialect.name != "postgresql" or (terms is not None and not (terms and
+                                                                                    self._trigram_terms(terms))):
+            return
+        if self._grams:
+            pggrams.forbid_row_plans(conn)
+        else:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
 
     def facets(self, query: str | None, filters: Filters = Filters(), *, top: int = 20) -> Counts:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert, inspect, select, update
 
@@ -16,7 +14,7 @@ from storage import Archive
 from storage.archive.runcounters import backfill_run_portals
 from storage.models import CrawlRun, RunPortal, utcnow
 from storage.session import write_session
-from tests.support import ROOT
+from tests.support.migrations import migrate
 from tests.support.sample_archive import load
 
 STATS: dict[str, Any] = {
@@ -65,23 +63,10 @@ def test_close_writes_rows_and_backfill_rebuilds_them(db_url: str) -> None:
         "daan": {c: 8 if c == "list_pages" else 0 for c in RunPortal.COUNTERS}}
 
 
-def _migrate(archive: Archive, revision: str) -> None:
-    """Alembic itself, on the archive's database, to ``revision`` (downgrade below the head, upgrade to it)."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
-    with archive.engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        if revision == "heads":
-            command.upgrade(cfg, revision)
-        else:
-            command.downgrade(cfg, revision)
-        conn.commit()
-
-
 def test_migration_backfills_runs_closed_before_it(db_url: str) -> None:
     """Runs closed under the old schema (stats only) get their rows when migration 0011 creates the table."""
     archive, _ = load(db_url)
-    _migrate(archive, "0010")
+    migrate(archive, "0010")
     assert "crawl_run_portal" not in inspect(archive.engine).get_table_names()
     now = utcnow()
     with archive.engine.begin() as conn:
@@ -91,7 +76,7 @@ def test_migration_backfills_runs_closed_before_it(db_url: str) -> None:
             {"started_at": now, "finished_at": None, "finish_reason": None, "portals": ["daan"],  # still open
              "stats": {"nianbao/portal/daan/reports/new": 1}, "errors": []}])
         closed = conn.scalar(select(CrawlRun.id).where(CrawlRun.finished_at.is_not(None)))
-    _migrate(archive, "heads")
+    migrate(archive, "heads")
     assert {(r[0], r[1], r[2], r[3]) for r in _rows(archive)} == {  # run, portal, list_pages, list_pages_capped
         (closed, "daan", 2, 1), (closed, "省/厅", 4, 0), (closed, "省", 0, 0), (closed, "unlisted", 0, 0)}
     counters = archive.portal_counters([archive.get_run(closed)], "省/厅")[closed]  # type: ignore[list-item]
@@ -159,7 +144,7 @@ def test_close_writes_run_totals_and_pages_read_them(db_url: str) -> None:
 def test_migration_0012_backfills_run_totals(db_url: str) -> None:
     """Runs closed before migration 0012 get their run-wide columns from their stats; an open run keeps NULL."""
     archive, _ = load(db_url)
-    _migrate(archive, "0011")
+    migrate(archive, "0011")
     assert "error_count" not in {c["name"] for c in inspect(archive.engine).get_columns("crawl_run")}
     now = utcnow()
     with archive.engine.begin() as conn:
@@ -168,5 +153,5 @@ def test_migration_0012_backfills_run_totals(db_url: str) -> None:
             errors=KEPT_ERRORS))
         conn.execute(insert(CrawlRun.__table__).values(
             started_at=now, finished_at=None, finish_reason=None, portals=["daan"], stats=TOTALS, errors=[]))
-    _migrate(archive, "heads")
+    migrate(archive, "heads")
     assert sorted(_totals(archive).values(), key=str) == [(12, 5, 2, 3), (None, None, None, None)]
