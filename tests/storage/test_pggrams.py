@@ -19,7 +19,7 @@ from tests.support.search_oracle import CASES, oracle
 
 def _plan(engine: Engine, term: str) -> str:
     query = Query(engine)
-    stmt = query._ids_with_key(query.conditions([term], Filters()), "newest", False)
+    stmt = query._ids_with_key(query.conditions([term], Filters()), "newest")
     with engine.connect() as conn:
         query._prefer_indexes(conn, [term])
         sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
