@@ -12,9 +12,16 @@ from tests.support import ROOT
 PG_URL = os.environ.get("NIANBAO_TEST_PG_URL")
 
 
-def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT,
+def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    """Run a real command (``nianbao …`` via ``python -m nianbao.cli``, or ``scrapy …``)."""
+    """Run a real command (``nianbao …`` via ``python -m nianbao.cli``, or ``scrapy …``).
+
+    ``cwd`` by default: the repository root for ``scrapy`` (it finds the project by ``scrapy.cfg``), else the
+    test's own working directory (tests/conftest.py), where a PostgreSQL archive's ``nianbao.httpcache``,
+    ``.atom`` and ``.files`` go (storage/paths.py): never shared with another test or another xdist worker.
+    """
+    if cwd is None and args[0] == "scrapy":
+        cwd = ROOT
     if args[0] == "nianbao":
         args = [sys.executable, "-m", "nianbao.cli", *args[1:]]
     elif args[0] == "scrapy":
