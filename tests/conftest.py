@@ -17,6 +17,17 @@ from tests.support import ROOT
 from tests.support.commands import PG_URL, run_cmd
 
 
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in an empty directory of its own (not its ``tmp_path``, which tests list).
+
+    A PostgreSQL archive keeps its HTTP cache, Atom feed and files in the working directory (storage/paths.py):
+    run from the repository root, every PostgreSQL crawl of the suite shared one ``./nianbao.httpcache`` (a
+    later test could revalidate against an earlier one's cache) and, under pytest-xdist, workers wrote it at once.
+    """
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.db'}"

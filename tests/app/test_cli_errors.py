@@ -37,11 +37,12 @@ def one_line_error(args: list[str]) -> str:
     ("foo://bar", "not 'foo': use sqlite:///"),
     ("mysql://user@localhost/nianbao", "on SQLite or PostgreSQL, not 'mysql'"),
     ("postgresql+psycopg2://user@localhost/nianbao", "driver 'psycopg2' is not installed"),
-    (f"postgresql://postgres@127.0.0.1:{free_port()}/nianbao", "Connection refused; is the database server running"),
+    # the port is picked when the test runs: in the test id it would differ between pytest-xdist workers
+    ("postgresql://postgres@127.0.0.1:{free_port}/nianbao", "Connection refused; is the database server running"),
 ])
 @pytest.mark.parametrize("command", [["runs"], ["search", "年报"], ["portals", "list"], ["crawl"]])
 def test_bad_database_urls_are_one_line_and_exit_2(url: str, says: str, command: list[str]) -> None:
-    line = one_line_error([*command, "--db", url])
+    line = one_line_error([*command, "--db", url.format(free_port=free_port())])
     assert says in line
 
 

@@ -7,7 +7,6 @@ written in docs/benchmarks.md; tests never assert timings.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 
 import pytest
@@ -38,8 +37,7 @@ def test_benchmark_runs_at_toy_size(script: str) -> None:
     missing = [m for m in NEEDS.get(script, ()) if importlib.util.find_spec(m) is None]
     if missing:
         pytest.skip(f"{script} needs the bench extra ({', '.join(missing)} not installed)")
-    done = run_cmd([sys.executable, str(ROOT / "benchmarks" / script), *TOY_RUNS[script]], timeout=280,
-                   env={"PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+    done = run_cmd([sys.executable, str(ROOT / "benchmarks" / script), *TOY_RUNS[script]], timeout=280)
     assert done.returncode == 0, f"{script} failed:\n{done.stderr[-3000:]}"
     assert done.stdout.strip(), f"{script} printed nothing"
 

@@ -209,7 +209,7 @@ def test_two_crawls_at_once_never_duplicate(demo: DemoServer, db_url: str) -> No
     register(db_url, PORTALS)
     env = {**os.environ, **fast(demo.proxy_url, db_url)}
     cmd = [sys.executable, "-m", "nianbao.cli", "crawl", *NO_DELAY]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     # each crawl ends cleanly, or finds every portal being crawled by the other (crawler/locks.py)
