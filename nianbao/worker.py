@@ -125,7 +125,9 @@ class HostLocks:
     """Redis locks on a portal's hosts with a time to live, renewed by a heartbeat thread while held."""
 
     def __init__(self, redis: Redis, queue: str, hosts: Sequence[str], ttl: float) -> None:
-        self.locks = [Lock(redis, host_key(queue, h), timeout=ttl) for h in hosts]
+        # not thread-local: the heartbeat thread renews locks the job's thread took (redis-py keeps a lock's token
+        # per thread by default, and a renewal from another thread then fails on its first tick)
+        self.locks = [Lock(redis, host_key(queue, h), timeout=ttl, thread_local=False) for h in hosts]
         self.hosts = list(hosts)
         self.ttl = ttl
         self._stop = threading.Event()
