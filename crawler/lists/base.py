@@ -66,7 +66,7 @@ def row_link(a: Selector, base_url: str) -> ListLink | None:
     if link is None or not (is_generic(link.title) or is_truncated(link.title)):
         return link
     stem = "" if is_generic(link.title) else _ELLIPSIS.sub("", link.title)
-    for _, texts in link_boxes(a, _ROW_LEVELS):
+    for texts in link_boxes(a, _ROW_LEVELS):
         # the row's title: its longest piece of Chinese text that is no date, no 查看, no 索引号
         pieces = (_ROW_DATE.sub("", clean_title(t)) for t in texts)
         named = [p for p in pieces if len(_CJK.findall(p)) >= _MIN_CJK and not is_generic(p) and p.startswith(stem)]

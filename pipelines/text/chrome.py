@@ -149,11 +149,11 @@ def is_chrome_line(line: str) -> bool:
         return False
     if _AT_START_RULE.match(s) or _ANYWHERE_RULE.search(s):
         return True
-    if len(s) <= _FOOTER_MAX and not (punctuated := _SENTENCE_PUNCT.search(s)):
+    if len(s) <= _FOOTER_MAX and not _SENTENCE_PUNCT.search(s):
         at_start, anywhere = _FOOTER[_CASED.search(s) is not None]
         if s.count("，") < 2 and (at_start.match(s) or anywhere.search(s)):
             return True  # a footer row; a report sentence naming 网站标识码 or ICP备案 is punctuated or has no number
-        if len(s) <= 160 and not punctuated and len(_BAR_LABEL.findall(s)) >= 2:
+        if len(s) <= 160 and len(_BAR_LABEL.findall(s)) >= 2:
             return True
     # Toolbars and footer link rows: nothing left once tool words and separators are removed.  The greedy
     # match from the start stops where no tool word or separator begins, which is where removing them all

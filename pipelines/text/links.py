@@ -50,13 +50,13 @@ def element_title(sel: Selector) -> str:
     return clean_title(_STRING(sel.root))
 
 
-def link_boxes(a: Selector, levels: int) -> Iterator[tuple[etree._Element, list[str]]]:
-    """The link's ancestors up to ``levels`` above it that hold no other link, nearest first, with their text
-    nodes: where a list row prints what the link itself does not (its date, its full title)."""
+def link_boxes(a: Selector, levels: int) -> Iterator[list[str]]:
+    """The text nodes of the link's ancestors up to ``levels`` above it that hold no other link, nearest first:
+    where a list row prints what the link itself does not (its date, its full title)."""
     for box in islice(a.root.iterancestors(), levels):
         if _LINKS_IN(box) > 1:
             return
-        yield box, _TEXTS(box)
+        yield _TEXTS(box)
 
 
 def anchor_link(a: Selector, base_url: str) -> ListLink | None:
@@ -73,7 +73,7 @@ def anchor_link(a: Selector, base_url: str) -> ListLink | None:
 
 def entry_date(a: Selector) -> dt.date | None:
     """The date printed beside a list link: in the nearest enclosing element that holds no other link."""
-    for _, texts in link_boxes(a, 3):
+    for texts in link_boxes(a, 3):
         if found := find_date(" ".join(texts)):
             return found
     return None

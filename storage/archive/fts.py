@@ -42,8 +42,7 @@ def _phrase(form: str) -> str:
 
 def _tokens(form: str) -> list[str]:
     """The bigram index's tokens of a form of one or two characters: one per case form (see the module doc)."""
-    cased = not form.isascii() and form.lower() != form.upper()
-    return [f'"{token(f)}"' for f in (case_forms(form) if cased else [form])]
+    return [f'"{token(f)}"' for f in case_forms(form)]
 
 
 def _other_case(form: str) -> bool:

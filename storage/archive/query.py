@@ -309,7 +309,7 @@ class Query:
                 total, counts = self._counted(conn, where, terms, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
             if self.engine.dialect.name == "sqlite":  # the index holds every sort's order: ids alone will do
-                direct = None if filters else matching_ids(terms, self._bigrams) if self._fts else None
+                direct = matching_ids(terms, self._bigrams) if self._fts and not filters else None
                 matching = [r[0] for r in _driver_rows(conn, direct if direct is not None
                                                        else select(Report.id).where(*where))]
                 conn.rollback()

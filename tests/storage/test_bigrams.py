@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
 from storage import Archive, ReportRecord
 from storage.archive.query import Filters, Query
 from storage.session import dispose_engine
-from tests.support import ROOT
+from tests.support.migrations import migrate, revision_before
 
 # ASCII and other case pairs (SQLite's LIKE folds only the former), letters whose case maps are not one-to-one
 # (ς, ſ, K Kelvin sign, İ), full-width forms and their folds, quotes, LIKE wildcards, escapes, space kinds,
@@ -55,16 +53,6 @@ def _condition(engine: Engine, term: str) -> str:
     return str(Query(engine).conditions([term], Filters())[0].compile())
 
 
-def _alembic(url: str, revision: str, *, down: bool = False) -> None:
-    archive = Archive(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
-    with archive.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-    dispose_engine(url)
-
-
 def _store(archive: Archive, texts: list[tuple[str, str]]) -> None:
     for i, (title, body) in enumerate(texts):
         archive.record(ReportRecord(url=f"http://x.nianbao.test/{i}.html", body=body, title=title or None,
@@ -81,7 +69,8 @@ def test_short_terms_answer_as_the_like_scan_and_the_migration_indexes_an_existi
     indexed = _answers(archive.engine, terms)
     assert sum(total > 0 for _, total, _ in indexed.values()) > len(terms) // 2  # most terms find something
 
-    _alembic(sqlite_url, "0012", down=True)  # back to the LIKE scan, on the very same reports
+    migrate(archive, revision_before("0013"))  # back to the LIKE scan, on the very same reports
+    dispose_engine(sqlite_url)
     plain = create_engine(sqlite_url)  # not Archive(), which would upgrade the archive again
     try:
         assert "LIKE" in _condition(plain, "公开")

@@ -22,12 +22,11 @@ def run_cmd(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
     The repository root is on the child's ``PYTHONPATH`` wherever it runs: crawls may load test doubles such as
     ``tests.support.faults.StubResolver`` by name.
     """
-    if cwd is None and args[0] == "scrapy":
-        cwd = ROOT
     if args[0] == "nianbao":
         args = [sys.executable, "-m", "nianbao.cli", *args[1:]]
     elif args[0] == "scrapy":
         args = [sys.executable, "-m", "scrapy", *args[1:]]
+        cwd = cwd or ROOT
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **(env or {})}
     return subprocess.run(args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
