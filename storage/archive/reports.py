@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import Executable, String, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.archive.base import ArchiveBase, _insert
@@ -73,6 +74,37 @@ def _count_on_run(s: Session, run_id: int | None, outcomes: Counter[tuple[str | 
         for key in (f"nianbao/reports/{outcome}", *([f"nianbao/portal/{portal}/reports/{outcome}"] if portal else [])):
             stats[key] = int(stats.get(key) or 0) + n
     run.stats = stats
+
+
+@dataclass(frozen=True, slots=True)
+class _Writes:
+    """The idempotent INSERTs of a report's rows, built once per dialect and run with each row's values.
+
+    Building the statement per row (``insert(...).values(...)`` with the row's values, then its cache key) was
+    most of an archive write's CPU: 0.39 ms per sighting on SQLite against 0.08 ms for one statement built once.  An
+    upsert's ``SET`` takes the row's values from ``excluded`` (the row proposed for insertion), which are the
+    values the per-row statements repeated in their ``SET``.
+    """
+
+    report: Executable  # → the new report's id, or nothing when the content is archived already
+    sighting: Executable
+    attachment: Executable
+
+
+@cache
+def _writes(insert: Any) -> _Writes:
+    """The statements for a dialect's INSERT (``base._insert``)."""
+    report = (insert(Report.__table__).on_conflict_do_nothing(index_elements=["content_sha256"])
+              .returning(Report.__table__.c.id))
+    sighting = insert(Sighting.__table__)
+    sighting = sighting.on_conflict_do_update(index_elements=["url"], set_={
+        **{name: sighting.excluded[name] for name in ("report_id", "last_seen", "run_id", "http_status")},
+        "withdrawn_at": None, "withdrawn_reason": None,
+        "portal_id": func.coalesce(sighting.excluded.portal_id, Sighting.__table__.c.portal_id)})
+    attachment = insert(Attachment.__table__)
+    attachment = attachment.on_conflict_do_update(index_elements=["report_id", "url"], set_={
+        f.name: attachment.excluded[f.name] for f in fields(AttachmentRecord) if f.name != "url"})
+    return _Writes(report, sighting, attachment)
 
 
 class Reports(ArchiveBase):
@@ -148,7 +180,7 @@ class Reports(ArchiveBase):
         PostgreSQL; SQLite's write lock is held from the batch's start): the insert then does nothing and the
         report is read back, a duplicate, exactly as without the look-ahead.
         """
-        insert = _insert(self.engine)
+        writes = _writes(_insert(self.engine))
         created = None
         report_id = known.get(rec.content_sha256)
         if report_id is None:
@@ -156,25 +188,16 @@ class Reports(ArchiveBase):
             text = bounded(Report, {"title": rec.title, "organ": rec.organ,
                                     "report_year_source": rec.report_year_source, "body": rec.body}, truncated)
             meta = {**rec.meta, "truncated": truncated} if truncated else rec.meta
-            created = s.execute(
-                insert(Report).values(content_sha256=rec.content_sha256, report_year=rec.report_year,
-                                      published=rec.published, meta=meta, first_seen=now, **text)
-                .on_conflict_do_nothing(index_elements=["content_sha256"]).returning(Report.id)
-            ).scalar()
+            created = s.execute(writes.report, {"content_sha256": rec.content_sha256, "report_year": rec.report_year,
+                                                "published": rec.published, "meta": meta, "first_seen": now,
+                                                **text}).scalar()
             report_id = created or s.scalar(select(Report.id).where(Report.content_sha256 == rec.content_sha256))
             known[rec.content_sha256] = report_id
         previous = seen.get(rec.url)
         seen[rec.url] = report_id
-        portal_id = self._portal_id(s, rec.portal)
-        s.execute(
-            insert(Sighting).values(url=rec.url, report_id=report_id, portal_id=portal_id, run_id=rec.run_id,
-                                    http_status=rec.http_status, first_seen=now, last_seen=now)
-            .on_conflict_do_update(index_elements=["url"],
-                                   set_={"report_id": report_id, "last_seen": now, "run_id": rec.run_id,
-                                         "http_status": rec.http_status, "withdrawn_at": None,
-                                         "withdrawn_reason": None,
-                                         "portal_id": func.coalesce(portal_id, Sighting.portal_id)})
-        )
+        s.execute(writes.sighting, {"url": rec.url, "report_id": report_id, "portal_id": self._portal_id(s, rec.portal),
+                                    "run_id": rec.run_id, "http_status": rec.http_status, "first_seen": now,
+                                    "last_seen": now})
         if previous is not None and previous != report_id:  # an edited page: keep the link between versions
             s.add(ReportVersion(url=rec.url, old_report_id=previous, new_report_id=report_id,
                                 run_id=rec.run_id, seen_at=now))
@@ -189,11 +212,10 @@ class Reports(ArchiveBase):
 
         Their metadata is bounded like the report's: a cut URL or file name still points the reader to the
         file, whose bytes are kept under their hash."""
+        attachment = _writes(_insert(self.engine)).attachment
         for att in attachments:
             values = bounded(Attachment, {f.name: getattr(att, f.name) for f in fields(att)}, {})
-            s.execute(_insert(self.engine)(Attachment).values(**values, report_id=report_id, first_seen=now)
-                      .on_conflict_do_update(index_elements=["report_id", "url"],
-                                             set_={k: v for k, v in values.items() if k != "url"}))
+            s.execute(attachment, {**values, "report_id": report_id, "first_seen": now})
 
     def attachments(self, report_id: int | None = None, *, status: str | None = None) -> list[AttachmentView]:
         """Attachment records of one report (or of every report), optionally only those with ``status``."""
