@@ -143,8 +143,8 @@ def document_links(response: TextResponse, known: Iterable[Any]) -> list[Any]:
         href = (a.attrib.get("href") or "").strip()
         if (not base_may and not _may_name_document(href)) or not document_url(urljoin(response.url, href)):
             continue
-        link = anchor_link(a, response.url)
-        if link and link.url not in seen and document_url(link.url):
+        link = anchor_link(a, response.url)  # its URL is the one just tested
+        if link and link.url not in seen:
             seen.add(link.url)
             links.append(link)
     return links
