@@ -41,8 +41,10 @@ GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", 
 # unknown keys last, ties by id in the key's direction
 _ORDERS = {"newest": (2, True), "oldest": (2, False), "year": (1, True), "id": (0, False)}
 _WALK_SHARE = 16  # a page walks the sort order when at least 1 in 16 reports match (else it sorts the matches)
-# more than 1 in 2 reports match: count the others and subtract them from the whole archive's counts (FacetIndex._tally)
-_SUBTRACT_SHARE = 2
+# more than this share of the reports match: count the others and subtract them from the whole archive's counts
+# (_tally). At 100,000 reports the two ways cost the same at ~70 % (difference of the id sets ≈ 8 ms; then 0.2 µs
+# an id either way): 19 → 7 ms at 98 %, 14 vs 14 ms at 69 %.
+_SUBTRACT_ABOVE = 0.75
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -222,7 +224,7 @@ def _tally(build: _Build, ids: Sequence[int], matching: set[int] | None) -> list
     """Per group, the matching reports of each signature: counted over ``ids`` (``matching`` is their set, when the
     caller made it), or, when they are most of the archive, the whole archive's counts minus those of the others
     (a term found in 97,940 of 100,000 reports counts 2,060)."""
-    if len(ids) * _SUBTRACT_SHARE <= len(build.ids):
+    if len(ids) <= _SUBTRACT_ABOVE * len(build.ids):
         return [Counter(map(group.__getitem__, ids)) for group in build.codes]
     others = build.ids.difference(matching if matching is not None else ids)
     return [total - Counter(map(group.__getitem__, others)) for total, group in zip(build.totals, build.codes,

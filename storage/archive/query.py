@@ -80,8 +80,9 @@ def _driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[t
 
 
 def _ids(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[int]:
-    """The ids ``stmt`` selects (one column), sent as one value rather than a row each: for 20,000 ids, PostgreSQL's
-    array 5.4 ms instead of 13 (the query itself: 3.3), SQLite's comma-separated list 2.5 ms instead of 13."""
+    """The ids ``stmt`` selects (one column), sent as one value rather than a row each: for the 97,940 matches of a
+    common term at 100,000 reports, PostgreSQL's array 35 ms instead of 45, SQLite's comma-separated list 15.5
+    instead of 21 (medians, alternated, under load)."""
     column = stmt.subquery().c[0]
     if conn.dialect.name == "postgresql":
         return _driver_rows(conn, select(func.array_agg(column)))[0][0] or []
