@@ -12,12 +12,14 @@ Whole pages (issue 14's goal: p95 ≤ 150 ms at 100,000 reports): ``GET /`` thro
 (search + true total + every facet + the template), for browsing (no query), the query kinds above and with
 filters; and its parts, timed alone: the search, and the total with all seven facets (``Query.page(...,
 facets=True)`` minus the search). Baseline in the same run: the old count + per-facet GROUP BY queries (year,
-region and level only, each re-evaluating the query), which the new single set of matching ids replaced.
+region and level only, each re-evaluating the query), which the new single set of matching ids replaced; with
+``--against TREE``, also the same pages served by another checkout's code (e.g. ``/work/main`` before a change),
+each query timed there and here back to back, so both see the machine's load of that moment.
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
 so that every facet has values.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
-[--pg-database NAME]
+[--pg-database NAME] [--pages-only] [--against TREE]
 (PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.) A build at 100,000 reports takes
 minutes: with ``--archive FILE`` (SQLite) or ``--pg-database NAME`` (PostgreSQL) it goes there and is kept, and a
 later run reuses it (upgraded to the newest schema on open, not rebuilt) when it holds ``--docs`` reports.
@@ -28,10 +30,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -208,8 +212,41 @@ def old_count_and_facets(query: Query, q: str | None, filters: Filters) -> None:
             conn.execute(stmt if i == 0 else stmt.order_by(literal_column("n").desc()).limit(20)).all()
 
 
-def measure_pages(name: str, archive: Archive) -> None:
-    """Whole results pages over HTTP-in-process, their parts, and the old count + facets as the baseline."""
+class OtherTree:
+    """The same pages served by another checkout's code (``--against TREE``, e.g. main before a change): a worker
+    process imports ``storage`` and ``nianbao`` from TREE and times each page asked of it, alternately with this
+    checkout's, so that both see the same load on a shared machine."""
+
+    def __init__(self, tree: Path, url: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve-pages", url], env=env, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.ask(None)  # builds its facet index once, like ours
+
+    def ask(self, params: dict[str, str] | None) -> float:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps(params) + "\n")
+        self.process.stdin.flush()
+        return float(self.process.stdout.readline())
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def serve_pages(url: str) -> None:
+    """The worker of ``OtherTree``: one JSON line of query parameters in, the page's time (best of 2) out."""
+    client = TestClient(create_app(Archive(url)))
+    for line in sys.stdin:
+        params = json.loads(line) or {}
+        print(timed(lambda params=params: client.get("/", params=params), 2), flush=True)
+
+
+def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTree] | None = None) -> None:
+    """Whole results pages over HTTP-in-process, their parts, and the old count + facets as the baseline; with
+    ``against`` (this checkout's worker, the other's), every page in both workers, one right after the other (in this
+    process instead, pages came out slower than the same code in a worker for some kinds: 24 vs 38 ms p50)."""
     rng = random.Random(13)
     query = Query(archive.engine)
     client = TestClient(create_app(archive))
@@ -219,21 +256,34 @@ def measure_pages(name: str, archive: Archive) -> None:
     kinds += [(f"{n}-character terms", queries(n, rng)[:PAGE_QUERIES]) for n in (2, 3, 6)]
     kinds.append(("3-char place names", [_place(rng) + rng.choice("县区市") for _ in range(PAGE_QUERIES)]))
     client.get("/")  # builds the facet index once (timed separately below)
+
+    def here(asked: dict[str, str]) -> float:
+        return against[0].ask(asked) if against else timed(lambda: client.get("/", params=asked), 2)
+
     print(f"\n{name}: whole results page GET / (search + total + 7 facets + template), ms; best of 2 per query")
     print(f"{'query':<22}{'':<10}{'page p50':>10}{'page p95':>10}{'search p95':>12}{'count+facets p95':>18}"
-          f"{'old count+facets p95':>22}{'ratio':>10}")
+          f"{'old count+facets p95':>22}{'ratio':>10}" + (f"{'other tree p50':>16}{'p95':>8}{'ratio':>8}{'load':>6}"
+                                                          if against else ""))
     print(f"(old count+facets: the first {BASELINE_QUERIES} queries of each kind, timed once)")
     for label, terms in kinds:
         for filtered in (False, True):
             f, extra = (filters, params) if filtered else (Filters(), {})
-            page = [timed(lambda t=t, extra=extra: client.get("/", params={**({"q": t} if t else {}), **extra}), 2)
-                    for t in terms]
+            page, other = [], []
+            for n, t in enumerate(terms):
+                asked = {**({"q": t} if t else {}), **extra}
+                if against and n % 2:  # every other query: the other tree first
+                    other.append(against[1].ask(asked))
+                page.append(here(asked))
+                if against and not n % 2:
+                    other.append(against[1].ask(asked))
             search = [timed(lambda t=t, f=f: query.search(t, f, limit=20), 2) for t in terms]
             parts = [timed(lambda t=t, f=f: query._total_and_facets(parse_terms(t), f, 20), 2) for t in terms]
             old = [timed(lambda t=t, f=f: old_count_and_facets(query, t, f), 1) for t in terms[:BASELINE_QUERIES]]
             print(f"{label:<22}{'+filters' if filtered else '':<10}{pct(page, 50):>10.1f}{pct(page, 95):>10.1f}"
                   f"{pct(search, 95):>12.1f}{pct(parts, 95):>18.1f}{pct(old, 95):>22.1f}"
-                  f"{pct(old, 95) / max(pct(parts, 95), 0.1):>9.1f}×")
+                  f"{pct(old, 95) / max(pct(parts, 95), 0.1):>9.1f}×" + (
+                      f"{pct(other, 50):>16.1f}{pct(other, 95):>8.1f}{pct(other, 95) / pct(page, 95):>7.2f}×"
+                      f"{os.getloadavg()[0]:>6.1f}" if against else ""))
     index = facet_index(archive.engine)
     with archive.engine.connect() as conn:
         check = timed(lambda: index.refresh(conn), 3)
@@ -297,9 +347,14 @@ def main() -> None:
     parser.add_argument("--pages-only", action="store_true", help="Time whole pages only, not search and export.")
     parser.add_argument("--archive", type=Path, help="SQLite: keep the built archive in this file, or reuse it.")
     parser.add_argument("--pg", default=os.environ.get("NIANBAO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--against", type=Path, help="Also time every page with the code of this checkout (e.g. "
+                                                     "main's), alternately with this one's; ratio > 1: faster here.")
+    parser.add_argument("--serve-pages", metavar="URL", help=argparse.SUPPRESS)  # OtherTree's worker
     parser.add_argument("--pg-database", help="Build PostgreSQL's archive into this database and keep it; reuse it "
                                               "when it already holds --docs reports.")
     args = parser.parse_args()
+    if args.serve_pages:
+        return serve_pages(args.serve_pages)
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             path = args.archive or Path(tmp) / "bench.db"
@@ -320,7 +375,12 @@ def main() -> None:
                     archive, seconds, chars = build(url, args.docs)
                     print(f"\n{backend}: {args.docs:,} reports, {chars / 1e6:.0f} M characters "
                           f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
-                measure_pages(backend, archive)
+                against = (OtherTree(ROOT, url), OtherTree(args.against, url)) if args.against else None
+                try:
+                    measure_pages(backend, archive, against)
+                finally:
+                    for worker in against or ():
+                        worker.close()
                 if not args.pages_only:
                     measure(backend, archive)
             finally:

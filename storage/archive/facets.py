@@ -24,7 +24,7 @@ import threading
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, inspect, select
 
@@ -41,6 +41,10 @@ GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", 
 # unknown keys last, ties by id in the key's direction
 _ORDERS = {"newest": (2, True), "oldest": (2, False), "year": (1, True), "id": (0, False)}
 _WALK_SHARE = 16  # a page walks the sort order when at least 1 in 16 reports match (else it sorts the matches)
+# more than this share of the reports match: count the others and subtract them from the whole archive's counts
+# (_tally). At 100,000 reports the two ways cost the same at ~70 % (difference of the id sets ≈ 8 ms; then 0.2 µs
+# an id either way): 19 → 7 ms at 98 %, 14 vs 14 ms at 69 %.
+_SUBTRACT_ABOVE = 0.75
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -79,7 +83,8 @@ class FacetIndex:
     be nearly unique per report: years × portals × formats × statistics states, and organs on top): the
     organ; the report year; where it was seen (regions and levels); how it was published and read (formats,
     attachments, statistics). It also keeps every report's sort keys, from which each sort's order of all report
-    ids is made on first use (SQLite picks a page from it: :meth:`page`).
+    ids is made on first use (a page is picked from it: :meth:`page`), and each group's counts over the whole
+    archive, from which a match set holding most reports subtracts the counts of the few others.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -91,6 +96,8 @@ class FacetIndex:
         self.signatures: list[list[tuple[Any, ...]]] = [[] for _ in GROUPS]
         self._lock = threading.Lock()
         self._everything: Counts | None = None
+        self._ids: set[int] = set()  # every report's id
+        self._totals: list[Counter[int]] = [Counter() for _ in GROUPS]  # per group, over every report
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
         self._probe: sqlite3.Connection | None = None
         self._rows: list[tuple[Any, ...]] = []  # (id, report year, published) of every report
@@ -143,40 +150,41 @@ class FacetIndex:
                 codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
         self.codes, self.signatures = codes, [list(group) for group in interned]
         self.reports, self.marker, self._everything = len(rows), marker, None
+        self._ids = {r[0] for r in rows}
+        self._totals = [Counter(c for c in group if c >= 0) for group in codes]
         self._rows, self._orders = [(r[0], r[1], r[3]) for r in rows], {}
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
-        """The number of reports and facet counts over ``ids`` (``None``: every report), largest first, at most
-        ``top`` values each. Only the freshness check and a rebuild hold the lock; counting does not."""
+        """The number of reports and facet counts over ``ids`` (distinct; ``None``: every report), largest first, at
+        most ``top`` values each. Only the freshness check and a rebuild hold the lock; counting does not."""
         if ids is None:
             with self._lock:
                 self.refresh(conn)
                 if self._everything is None:
-                    self._everything = _count(self.signatures, [Counter(c for c in group if c >= 0)
-                                                                for group in self.codes], top)
+                    self._everything = _count(self.signatures, self._totals, top)
                 return self.reports, self._everything
-        ids, codes, signatures, _ = self._current(conn, ids, None)
-        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top)
+        ids, build = self._current(conn, ids, None)
+        return len(ids), _count(build.signatures, _tally(build, ids, None), top)
 
     def page(self, conn: Connection, ids: Sequence[int], top: int, sort: str, limit: int,
              offset: int) -> tuple[int, Counts, list[int]]:
         """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order, which the index holds (so
         no query reads each match's sort key): many ids, the first of them met walking that order (stops early);
         few, those with the smallest positions in it (a walk could cross every report to find them)."""
-        ids, codes, signatures, (order, position) = self._current(conn, ids, sort)
+        ids, build = self._current(conn, ids, sort)
+        order = build.order
         if len(ids) == len(order):  # every report (the ids are distinct): the whole archive's counts, kept
             return len(ids), self.counts(conn, None, top)[1], order[offset:offset + limit]
-        if len(ids) * _WALK_SHARE > len(order):
-            page = list(itertools.islice(filter(set(ids).__contains__, order), offset, offset + limit))
+        matching = set(ids) if len(ids) * _WALK_SHARE > len(order) else None
+        if matching is not None:
+            page = list(itertools.islice(filter(matching.__contains__, order), offset, offset + limit))
         else:
-            page = heapq.nsmallest(offset + limit, ids, key=position.__getitem__)[offset:]
-        return len(ids), _count(signatures, [Counter(map(group.__getitem__, ids)) for group in codes], top), page
+            page = heapq.nsmallest(offset + limit, ids, key=build.position.__getitem__)[offset:]
+        return len(ids), _count(build.signatures, _tally(build, ids, matching), top), page
 
-    def _current(self, conn: Connection, ids: Sequence[int],
-                 sort: str | None) -> tuple[Sequence[int], list[list[int]], list[list[tuple[Any, ...]]],
-                                            tuple[list[int], list[int]]]:
+    def _current(self, conn: Connection, ids: Sequence[int], sort: str | None) -> tuple[Sequence[int], _Build]:
         """Under the lock: the index made fresh, ``ids`` without reports deleted since they were read, and the
-        parts of one build (codes, signatures, ``sort``'s order) that counting and paging read after it."""
+        parts of one build (codes, signatures, ``sort``'s order, …) that counting and paging read after it."""
         with self._lock:
             self.refresh(conn)
             if not self._knows(ids):
@@ -192,11 +200,35 @@ class FacetIndex:
                 for n, report_id in enumerate(order):
                     position[report_id] = n
                 self._orders[sort] = order, position
-            return ids, self.codes, self.signatures, self._orders.get(sort or "", ([], []))
+            order, position = self._orders.get(sort or "", ([], []))
+            return ids, _Build(self.codes, self.signatures, self._ids, self._totals, order, position)
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]
         return max(ids, default=0) < len(codes) and -1 not in map(codes.__getitem__, ids)
+
+
+class _Build(NamedTuple):
+    """The parts of one build of a FacetIndex that a page reads after its lock is released (a rebuild replaces
+    them, never changes them)."""
+
+    codes: list[list[int]]
+    signatures: list[list[tuple[Any, ...]]]
+    ids: set[int]  # every report's id
+    totals: list[Counter[int]]  # per group: signature → reports, over every report
+    order: list[int]  # every report id in the page's sort order ([] without a sort)
+    position: list[int]  # each id's place in ``order``
+
+
+def _tally(build: _Build, ids: Sequence[int], matching: set[int] | None) -> list[Counter[int]]:
+    """Per group, the matching reports of each signature: counted over ``ids`` (``matching`` is their set, when the
+    caller made it), or, when they are most of the archive, the whole archive's counts minus those of the others
+    (a term found in 97,940 of 100,000 reports counts 2,060)."""
+    if len(ids) <= _SUBTRACT_ABOVE * len(build.ids):
+        return [Counter(map(group.__getitem__, ids)) for group in build.codes]
+    others = build.ids.difference(matching if matching is not None else ids)
+    return [total - Counter(map(group.__getitem__, others)) for total, group in zip(build.totals, build.codes,
+                                                                                   strict=True)]
 
 
 def _count(signatures: list[list[tuple[Any, ...]]], by_signature: list[Counter[int]], top: int) -> Counts:

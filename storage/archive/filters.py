@@ -4,8 +4,6 @@ on both that every entry point shares (``storage.archive.query`` uses them; the 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -88,20 +86,3 @@ def parse_terms(query: str | None) -> list[str]:
     if not terms:
         raise ArchiveError("empty search query")
     return terms
-
-
-_DESCENDING = ("newest", "year")  # the sorts whose page is read from the end of the ascending list
-
-
-def page_ids(rows: Sequence[tuple[Any, ...]], sort: str, limit: int, offset: int) -> list[int]:
-    """The ids of one page of ``rows`` (ascending by key then id, unknown keys first), in SORTS' order: the
-    descending sorts are the list backwards (unknown keys come last, ties by id descending); ``oldest`` is the
-    known keys forwards, then the unknown ones (ties by id ascending)."""
-    if sort in _DESCENDING:
-        ordered: Iterator[tuple[Any, ...]] = reversed(rows)
-    elif sort == "oldest":
-        unknown = next((i for i, r in enumerate(rows) if r[1] is not None), len(rows))
-        ordered = itertools.chain(itertools.islice(rows, unknown, None), itertools.islice(rows, unknown))
-    else:
-        ordered = iter(rows)
-    return [r[0] for r in itertools.islice(ordered, offset, offset + limit)]

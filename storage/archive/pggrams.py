@@ -47,8 +47,8 @@ def form_condition(form: str, like: ColumnElement[bool]) -> ColumnElement[bool]:
 def forbid_row_plans(conn: Connection) -> None:
     """For this transaction: no sequential or plain index scans of ``report``, so the gram condition can only be
     an index condition (GIN has bitmap scans only), never a per-row filter; other conditions use bitmaps too. No
-    JIT either (``no_jit``). And room to sort every match's id and key in memory: 100,000 of them spilled to disk
-    with the default 4 MB (240 ms)."""
+    JIT either (``no_jit``). And room to sort many matches in memory, as the search's ordered queries may (pages no
+    longer sort: they read ids alone); 100,000 ids with their keys spilled to disk with the default 4 MB (240 ms)."""
     no_jit(conn)
     conn.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
                          "SET LOCAL work_mem = '32MB'")

@@ -41,7 +41,7 @@ from sqlalchemy.orm import aliased
 
 from storage.archive import pggrams
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
-from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, page_ids, parse_terms
+from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, parse_terms
 from storage.archive.fts import TRIGRAM_CHARS, fts_conditions, matching_ids
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.marks import superseded_by, withdrawn
@@ -67,11 +67,8 @@ _SQLITE_WALK = {"newest": "ix_report_published", "year": "ix_report_report_year"
 # PostgreSQL: sort key of the sorts that look at the newest reports first (see Query._page_ids)
 _PG_WINDOW = {"newest": Report.published, "year": Report.report_year}
 WINDOW_ROWS = 1000
-# Page.facets on PostgreSQL: every matching id is read with its sort key, in ascending (key, id) order with unknown
-# keys first; the page is then a slice of that list read from one end (storage.archive.filters.page_ids). SQLite
-# reads the ids alone: the facet index holds every sort's order (FacetIndex.page).
-_SORT_COLUMNS: dict[str, tuple[Any, ...]] = {"newest": (Report.published,), "oldest": (Report.published,),
-                                             "year": (Report.report_year,), "id": ()}
+
+
 def _driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[tuple[Any, ...]]:
     """The driver's own tuples, not SQLAlchemy's Rows: 0.37 s instead of 0.72 s for 100,000 ids and dates on
     SQLite. Only for columns that need no result processing (ids, text, integers, PostgreSQL dates)."""
@@ -80,6 +77,17 @@ def _driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[t
         return result.cursor.fetchall()  # type: ignore[union-attr]
     finally:
         result.close()
+
+
+def _ids(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[int]:
+    """The ids ``stmt`` selects (one column), sent as one value rather than a row each: for the 97,940 matches of a
+    common term at 100,000 reports, PostgreSQL's array 35 ms instead of 45, SQLite's comma-separated list 15.5
+    instead of 21 (medians, alternated, under load)."""
+    column = stmt.subquery().c[0]
+    if conn.dialect.name == "postgresql":
+        return _driver_rows(conn, select(func.array_agg(column)))[0][0] or []
+    listed = _driver_rows(conn, select(func.group_concat(column)))[0][0]
+    return list(map(int, listed.split(","))) if listed else []
 
 
 __all__ = ["FACETS", "MAX_LIMIT", "MAX_OFFSET", "SORTS", "STATISTICS_STATES", "Filters", "Page", "Query"]
@@ -281,9 +289,10 @@ class Query:
              offset: int = 0, facets: bool = False, top: int = 20) -> Page:
         """One page of hits with the true total and, with ``facets``, every facet's counts.
 
-        With facets the query is evaluated once: one statement returns every matching id with its sort key;
-        their number is the total, their facet values are counted in Python (storage.archive.facets) and the
-        page is the first ``offset + limit`` of them in the sort's order (the same order as SQL's, ties by id).
+        With facets the query is evaluated once: one statement returns every matching id; their number is the
+        total, their facet values are counted in Python (storage.archive.facets) and the page is the first
+        ``offset + limit`` of them in the sort's order, which the facet index holds (the same order as SQL's, ties
+        by id).
         The whole archive (no query, no filter) is the exception: its counts are cached, and the search walks
         the sort index. Without ``facets`` only the count is asked for.
         """
@@ -308,30 +317,27 @@ class Query:
                 conn.rollback()
                 total, counts = self._counted(conn, where, terms, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
-            if self.engine.dialect.name == "sqlite":  # the index holds every sort's order: ids alone will do
-                direct = matching_ids(terms, self._bigrams) if self._fts and not filters else None
-                matching = [r[0] for r in _driver_rows(conn, direct if direct is not None
-                                                       else select(Report.id).where(*where))]
-                conn.rollback()
-                total, counts, ids = index.page(conn, matching, top, sort, limit, offset)
-                return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
-            self._prefer_indexes(conn, terms)
-            rows = _driver_rows(conn, self._ids_with_key(where, sort))
+            matching = _ids(conn, self._matching_ids(conn, terms, filters, where))
             conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
-            total, counts = index.counts(conn, [r[0] for r in rows], top)
-            ids = page_ids(rows, sort, limit, offset)
+            total, counts, ids = index.page(conn, matching, top, sort, limit, offset)
             return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
+
+    def _matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
+                      where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:
+        """Every matching id, in no order: the facet index holds every sort's order and picks the page
+        (``FacetIndex.page``), so no match's sort key is read or sorted. SQLite without filters reads them from the
+        FTS5 indexes alone; PostgreSQL from its gram index's bitmaps (``_prefer_indexes``)."""
+        direct = matching_ids(terms, self._bigrams) if self._fts and not filters else None
+        if direct is not None:
+            return direct
+        self._prefer_indexes(conn, terms)
+        return select(Report.id).where(*where)
 
     def count(self, query: str | None, filters: Filters = Filters()) -> int:
         terms = parse_terms(query)
         with self.engine.connect() as conn:
             self._prefer_indexes(conn, terms)
             return conn.scalar(select(func.count()).select_from(Report).where(*self.conditions(terms, filters))) or 0
-
-    def _ids_with_key(self, where: list[ColumnElement[bool]], sort: str) -> Select[Any]:
-        """Every matching id with its sort key, ascending by key then id, unknown keys first (``page_ids``)."""
-        key = _SORT_COLUMNS[sort]
-        return select(Report.id, *key).where(*where).order_by(*(c.asc().nulls_first() for c in key), Report.id)
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
         """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) or PostgreSQL's gram
@@ -371,7 +377,7 @@ class Query:
         if not where:  # the whole archive: counted once per change of the archive
             return index.counts(conn, None, top)
         self._prefer_indexes(conn, terms)
-        ids = [r[0] for r in _driver_rows(conn, select(Report.id).where(*where))]
+        ids = _ids(conn, select(Report.id).where(*where))
         conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
         return index.counts(conn, ids, top)
 

@@ -5,7 +5,7 @@ with every committed write to this archive's tracked tables, but not with other 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, inspect, text
+from sqlalchemy import Engine, create_engine, insert, inspect, select, text
 
 from storage import Archive
 from storage.archive.facets import change_marker
@@ -19,7 +19,7 @@ from tests.support.search_oracle import CASES, oracle
 
 def _plan(engine: Engine, term: str) -> str:
     query = Query(engine)
-    stmt = query._ids_with_key(query.conditions([term], Filters()), "newest")
+    stmt = select(Report.id).where(*query.conditions([term], Filters()))
     with engine.connect() as conn:
         query._prefer_indexes(conn, [term])
         sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))

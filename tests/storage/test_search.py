@@ -15,13 +15,14 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from storage import Archive, ArchiveError, ReportRecord
+from storage.archive import facets
 from storage.archive.query import Filters, backend_warnings
 from storage.models import Report
 from storage.session import dispose_engine
 from tests.support.commands import PG_URL, run_cmd
 from tests.support.migrations import migrate, revision_before
 from tests.support.sample_archive import SAMPLES, load
-from tests.support.search_oracle import CASES, facet_oracle, oracle
+from tests.support.search_oracle import CASES, facet_oracle, matching, oracle
 
 
 def test_answers_match_the_oracle(db_url: str) -> None:
@@ -46,6 +47,25 @@ def test_totals_and_facets_match_the_oracle(db_url: str) -> None:
             assert [titles[h.id] for h in page.hits] == expected[offset:offset + 3], (query, filters, sort)
             assert page.total == len(expected), (query, filters)
             assert page.facets == facet_oracle(query, filters), (query, filters)
+        assert archive.facets(query, **filters) == page.facets
+
+
+@pytest.mark.parametrize("share", [1.0, 0.0], ids=["counted", "subtracted"])
+def test_facets_subtracted_from_the_whole_archive_match_the_oracle(db_url: str, share: float,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A match set holding most of the archive is counted as the whole archive's counts minus the other reports'
+    (facets._tally). Forced one way and then the other for every case, pages and facets still equal the oracle; the
+    cases hold match sets on both sides of the default share, so the test above takes both paths too."""
+    shares = {len(matching(query, filters)) > facets._SUBTRACT_ABOVE * len(SAMPLES) for query, filters, _ in CASES}
+    assert shares == {True, False}
+    monkeypatch.setattr(facets, "_SUBTRACT_ABOVE", share)
+    archive, ids = load(db_url)
+    titles = {v: k for k, v in ids.items()}
+    for query, filters, sort in CASES:
+        expected = oracle(query, filters, sort)
+        page = archive.query.page(query, Filters.of(**filters), sort=sort, limit=3, offset=1, facets=True)
+        assert [titles[h.id] for h in page.hits] == expected[1:4], (query, filters, sort)
+        assert (page.total, page.facets) == (len(expected), facet_oracle(query, filters)), (query, filters)
         assert archive.facets(query, **filters) == page.facets
 
 
