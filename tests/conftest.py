@@ -3,18 +3,21 @@ the demo portals over real loopback HTTP, and a runner for the real `nianbao`/`s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from nianbao.demo import DemoServer, broken_portals, demo_portals
-from storage.session import dispose_engine
 from tests.support import ROOT
 from tests.support.commands import PG_URL, run_cmd
+from tests.support.databases import (
+    PgDatabases,
+    copy_sqlite,
+    create_pg_database,
+    drop_pg_database,
+    migrated_sqlite_template,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -28,37 +31,58 @@ def _own_working_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
+def _needs_pg() -> None:
+    if not PG_URL:
+        pytest.skip("NIANBAO_TEST_PG_URL is not set (PostgreSQL tests run in CI)")
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
+    """Where a SQLite archive goes: no file yet (the first ``Archive`` makes and migrates it)."""
     return f"sqlite:///{tmp_path / 'archive.db'}"
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Per worker: a migrated SQLite archive, copied for each test (tests/support/databases.py)."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "archive.db")
+
+
+@pytest.fixture(scope="session")
+def _pg_databases() -> Iterator[PgDatabases]:
+    """Per worker: a migrated PostgreSQL template and a thread that copies it and drops used copies."""
+    _needs_pg()
+    databases = PgDatabases()
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh UTF-8 database on the test server, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip("NIANBAO_TEST_PG_URL is not set (PostgreSQL tests run in CI)")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"nianbao_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                          "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def pg_url(_pg_databases: PgDatabases) -> Iterator[str]:
+    """A fresh database on the test server, at the newest schema and empty, dropped afterwards."""
+    url = _pg_databases.take()
+    yield url
+    _pg_databases.give_back(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each storage test runs on both backends (PostgreSQL skips without a server)."""
+    """An empty archive at the newest schema on each backend (PostgreSQL skips without a server)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.db'}"
+        return copy_sqlite(request.getfixturevalue("_sqlite_template"), tmp_path / "archive.db")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet on each backend, for tests of what the first open does."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.db'}"
+        return
+    _needs_pg()
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,11 @@ from tests.support.sample_archive import SAMPLES, load
 MAX_EXAMPLES = 25  # per operation and mode: enough to find every failure the fuzzer found before, in seconds
 
 
-@pytest.fixture
-def api_schema(sqlite_url: str) -> schemathesis.BaseSchema:
-    """The sample archive with one recorded crawl run (an edit found, an error), served in-process."""
-    archive, _ = load(sqlite_url)
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
+    """The sample archive with one recorded crawl run (an edit found, an error), served in-process; one for the
+    module (the JSON API only reads the archive)."""
+    archive, _ = load(f"sqlite:///{tmp_path_factory.mktemp('api_schema') / 'archive.db'}")
     run_id = archive.start_run(["daan"])
     edited = SAMPLES[3].body + "\n更正：数据有误。"
     archive.record(ReportRecord(url=SAMPLES[3].url, content_sha256=hashlib.sha256(edited.encode()).hexdigest(),

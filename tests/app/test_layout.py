@@ -7,6 +7,7 @@ Layers, in data-flow order: ``nianbao`` (the application) → ``crawler`` (the S
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,11 +49,17 @@ def _target(node: ast.Import | ast.ImportFrom, module: str, path: Path) -> list[
     return [n for n in names if n.split(".")[0] in LAYERS]
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache  # three tests ask; the answer is read, never changed
 def _imports(late: bool) -> dict[str, set[str]]:
     """Module → project modules it imports at module level (``late=False``) or inside functions (``late=True``)."""
     out: dict[str, set[str]] = {}
     for module, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         typing_only = {id(n) for s in tree.body if isinstance(s, ast.If) and "TYPE_CHECKING" in ast.unparse(s.test)
                        for n in ast.walk(s)}  # imports for annotations only: no runtime arrow
         top = {id(n) for n in tree.body} | {id(n) for s in tree.body if isinstance(s, ast.If | ast.Try)

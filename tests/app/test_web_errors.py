@@ -13,9 +13,10 @@ from tests.support.sample_archive import load
 HUGE = "9" * 20  # beyond any 64-bit integer
 
 
-@pytest.fixture
-def client(sqlite_url: str) -> Iterator[TestClient]:
-    archive, _ = load(sqlite_url)
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One sample archive for the module: every test only reads (GET) through the web app."""
+    archive, _ = load(f"sqlite:///{tmp_path_factory.mktemp('web_errors') / 'archive.db'}")
     with TestClient(create_app(archive), raise_server_exceptions=False) as c:
         yield c
 

@@ -68,10 +68,10 @@ def _open(db_url: str) -> int:
 
 
 @pytest.mark.e2e
-def test_concurrent_first_open_migrates_once(db_url: str) -> None:
+def test_concurrent_first_open_migrates_once(empty_db_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:
-        assert pool.map(_open, [db_url] * 3) == [0, 0, 0]
+        assert pool.map(_open, [empty_db_url] * 3) == [0, 0, 0]
 
 
 def test_schema_matches_models(db_url: str) -> None:
