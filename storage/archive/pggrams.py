@@ -8,7 +8,10 @@ whose title or body holds its bigram(s) and, for 3 characters, its trigram are e
 narrows the candidates to (nearly) the matches, and ``strpos`` then checks each candidate's text: the same test
 as ``LIKE '%term%'`` (no wildcards to escape) at about twice the speed (220 vs 448 ms over 10,000 texts), and one
 no other index offers to answer (with 0005's pg_trgm indexes still there, the planner took their candidates and
-computed the grams of each: 10 s for 1,300 reports). A 1-character term has no gram and stays a ``LIKE`` scan.
+computed the grams of each: 10 s for 1,300 reports). Where the archive has migration 0015's pieces
+(``report_chunk``), a term of up to 32 characters is checked in them: lower-cased, uncompressed, in the table's
+own pages, instead of de-TOASTing and decompressing each whole text (see the migration). A 1-character term has
+no gram and stays a ``LIKE`` scan.
 
 The planner must never evaluate ``nianbao_report_grams`` row by row (≈ 5 ms a report) instead of using the index:
 the function is declared expensive (0014), and ``forbid_row_plans`` leaves bitmap scans only.
@@ -16,12 +19,35 @@ the function is declared expensive (0014), and ``forbid_row_plans`` leaves bitma
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, inspect, literal, or_
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    column,
+    exists,
+    func,
+    inspect,
+    intersect,
+    literal,
+    or_,
+    select,
+    table,
+    union,
+)
+
+from storage.archive.terms import term_forms
 from storage.models import Report
 
 MIN_CHARS = 2  # shorter terms have no gram
 EXACT_MAX_CHARS = 3  # up to this length a term's grams match exactly the reports holding it
+CHUNK_MAX_CHARS = 32  # up to this length a term lies whole in one of 0015's pieces of a text
+_CHUNKS = table("report_chunk", column("report_id"), column("text"))
 
 
 def has_grams(engine: Engine) -> bool:
@@ -30,18 +56,59 @@ def has_grams(engine: Engine) -> bool:
         ix["name"] == "ix_report_grams" for ix in inspect(engine).get_indexes("report"))
 
 
-def form_condition(form: str, like: ColumnElement[bool]) -> ColumnElement[bool]:
+def has_chunks(engine: Engine) -> bool:
+    """Whether this PostgreSQL archive keeps its texts in pieces too (migration 0015)."""
+    return engine.dialect.name == "postgresql" and inspect(engine).has_table("report_chunk")
+
+
+def _report_grams(form: str) -> ColumnElement[bool]:
+    return func.nianbao_report_grams(Report.title, Report.body).op("@>")(func.nianbao_grams(func.lower(literal(form))))
+
+
+def form_condition(form: str, like: ColumnElement[bool], chunks: bool = False) -> ColumnElement[bool]:
     """Reports holding ``form`` in title or body; ``like`` is that same test as ``LIKE``/``ILIKE`` (the scan for a
-    1-character form). Case is ignored where the form has any, as ``ILIKE`` does (query.Query._like)."""
+    1-character form). Case is ignored where the form has any, as ``ILIKE`` does (query.Query._like). ``chunks``:
+    the archive has 0015's lower-cased pieces, where a form of up to CHUNK_MAX_CHARS is checked."""
     if len(form) < MIN_CHARS:
         return like
-    grams = func.nianbao_report_grams(Report.title, Report.body).op("@>")(
-        func.nianbao_grams(func.lower(literal(form))))
+    grams = _report_grams(form)
     if len(form) <= EXACT_MAX_CHARS:
         return grams
+    if chunks and len(form) <= CHUNK_MAX_CHARS:
+        return and_(grams, exists().where(_CHUNKS.c.report_id == Report.id,
+                                          func.strpos(_CHUNKS.c.text, func.lower(literal(form))) > 0))
     cased = form.lower() != form.upper()
     return and_(grams, or_(*(func.strpos(func.lower(col) if cased else col, func.lower(literal(form)) if cased
                                          else literal(form)) > 0 for col in (Report.title, Report.body))))
+
+
+def _form_ids(form: str) -> Select[Any] | None:
+    """The ids of the reports holding ``form``, from an index: the report gram index for 2–3 characters (exact),
+    else the pieces holding its trigrams, checked with ``strpos`` (one piece read per match, not a whole text)."""
+    if len(form) < MIN_CHARS or len(form) > CHUNK_MAX_CHARS:
+        return None
+    if len(form) <= EXACT_MAX_CHARS:
+        return select(Report.id).where(_report_grams(form))
+    term = func.lower(literal(form))
+    return (select(_CHUNKS.c.report_id).distinct()
+            .where(func.nianbao_trigrams(_CHUNKS.c.text).op("@>")(func.nianbao_trigrams(term)),
+                   func.strpos(_CHUNKS.c.text, term) > 0))
+
+
+def matching_ids(terms: Sequence[str]) -> Select[Any] | CompoundSelect | None:
+    """The ids of the reports holding every term (any of its forms), without a filter; ``None`` when a form has
+    1 or more than CHUNK_MAX_CHARS characters. A common long term's matches come from its pieces' trigram index
+    (0015) without looking up a row of ``report``: 62 ms for the 13,413 reports holding 信息公開事務 at 100,000
+    reports, against 120–160 ms checking each candidate's pieces and ~300 ms each candidate's whole text."""
+    per_term: list[Select[Any] | CompoundSelect] = []
+    for term in terms:
+        lookups = [_form_ids(form) for form in term_forms(term)]
+        if any(lookup is None for lookup in lookups):
+            return None
+        per_term.append(lookups[0] if len(lookups) == 1 else union(*lookups))  # type: ignore[arg-type]
+    if not per_term:
+        return None
+    return per_term[0] if len(per_term) == 1 else intersect(*per_term)  # type: ignore[arg-type]
 
 
 def forbid_row_plans(conn: Connection) -> None:

@@ -122,6 +122,7 @@ class Query:
         self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
         self._bigrams = self._fts and inspect(engine).has_table("report_bigram")  # migration 0013
         self._grams = pggrams.has_grams(engine)  # migration 0014
+        self._chunks = self._grams and pggrams.has_chunks(engine)  # migration 0015
 
     # -- conditions -------------------------------------------------------------------------------
 
@@ -135,7 +136,7 @@ class Query:
     def _substring(self, form: str) -> ColumnElement[bool]:
         """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer."""
         like = or_(*(self._like(col, form) for col in (Report.title, Report.body)))
-        return pggrams.form_condition(form, like) if self._grams else like
+        return pggrams.form_condition(form, like, self._chunks) if self._grams else like
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
@@ -315,7 +316,7 @@ class Query:
                                      offset)
                 hits = self._hits(conn, ids, terms)
                 conn.rollback()
-                total, counts = self._counted(conn, where, terms, index, top)
+                total, counts = self._counted(conn, where, terms, filters, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
             matching = _ids(conn, self._matching_ids(conn, terms, filters, where))
             conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
@@ -325,19 +326,21 @@ class Query:
     def _matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
                       where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:
         """Every matching id, in no order: the facet index holds every sort's order and picks the page
-        (``FacetIndex.page``), so no match's sort key is read or sorted. SQLite without filters reads them from the
-        FTS5 indexes alone; PostgreSQL from its gram index's bitmaps (``_prefer_indexes``)."""
-        direct = matching_ids(terms, self._bigrams) if self._fts and not filters else None
-        if direct is not None:
-            return direct
+        (``FacetIndex.page``), so no match's sort key is read or sorted. Without filters SQLite reads them from the
+        FTS5 indexes alone, PostgreSQL with 0015 from its gram indexes (``pggrams.matching_ids``); otherwise
+        PostgreSQL from its gram index's bitmaps (``_prefer_indexes``)."""
+        direct = None
+        if not filters:
+            direct = (matching_ids(terms, self._bigrams) if self._fts
+                      else pggrams.matching_ids(terms) if self._chunks else None)
         self._prefer_indexes(conn, terms)
-        return select(Report.id).where(*where)
+        return select(Report.id).where(*where) if direct is None else direct
 
     def count(self, query: str | None, filters: Filters = Filters()) -> int:
         terms = parse_terms(query)
         with self.engine.connect() as conn:
-            self._prefer_indexes(conn, terms)
-            return conn.scalar(select(func.count()).select_from(Report).where(*self.conditions(terms, filters))) or 0
+            ids = self._matching_ids(conn, terms, filters, self.conditions(terms, filters))
+            return conn.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
         """Every term (in every form) long enough for the trigram indexes (FTS5 / pg_trgm) or PostgreSQL's gram
@@ -369,15 +372,14 @@ class Query:
     def _total_and_facets(self, terms: Sequence[str], filters: Filters, top: int) -> tuple[int, Counts]:
         index = facet_index(self.engine)
         with self.engine.connect() as conn:
-            return self._counted(conn, self.conditions(terms, filters), terms, index, top)
+            return self._counted(conn, self.conditions(terms, filters), terms, filters, index, top)
 
-    def _counted(self, conn: Connection, where: list[ColumnElement[bool]], terms: Sequence[str], index: FacetIndex,
-                 top: int) -> tuple[int, Counts]:
+    def _counted(self, conn: Connection, where: list[ColumnElement[bool]], terms: Sequence[str], filters: Filters,
+                 index: FacetIndex, top: int) -> tuple[int, Counts]:
         """The total and facet counts of ``where``'s reports, from one query for their ids."""
         if not where:  # the whole archive: counted once per change of the archive
             return index.counts(conn, None, top)
-        self._prefer_indexes(conn, terms)
-        ids = _ids(conn, select(Report.id).where(*where))
+        ids = _ids(conn, self._matching_ids(conn, terms, filters, where))
         conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
         return index.counts(conn, ids, top)
 

@@ -5,25 +5,17 @@ with every committed write to this archive's tracked tables, but not with other 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, inspect, select, text
+from sqlalchemy import create_engine, insert, inspect, text
 
 from storage import Archive
 from storage.archive.facets import change_marker
-from storage.archive.query import Filters, Query
+from storage.archive.query import Filters
 from storage.models import Report
 from tests.support.commands import PG_URL
 from tests.support.migrations import migrate, revision_before
+from tests.support.plans import plan as _plan
 from tests.support.sample_archive import load
 from tests.support.search_oracle import CASES, oracle
-
-
-def _plan(engine: Engine, term: str) -> str:
-    query = Query(engine)
-    stmt = select(Report.id).where(*query.conditions([term], Filters()))
-    with engine.connect() as conn:
-        query._prefer_indexes(conn, [term])
-        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-        return "\n".join(conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}").scalars())
 
 
 def test_an_upgraded_archive_answers_from_the_gram_index(pg_url: str) -> None:
