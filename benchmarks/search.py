@@ -16,7 +16,8 @@ region and level only, each re-evaluating the query), which the new single set o
 ``--against TREE``, also the same pages served by another checkout's code (e.g. ``/work/main`` before a change),
 each query timed there and here back to back, so both see the machine's load of that moment.
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
-so that every facet has values.
+so that every facet has values. Then every other page on the same archive (report pages, feeds, portal pages,
+the compliance grid, the organ index), p50 / p95 over a few paths of each.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
 [--pg-database NAME] [--pages-only] [--against TREE]
@@ -292,6 +293,41 @@ def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTr
           f"change check {check:.1f} ms a page; {sum(len(g) for g in index.signatures):,} signatures")
 
 
+def measure_other_pages(name: str, archive: Archive) -> None:
+    """Every other page and JSON route a user reaches from the results page, over the same archive: report pages,
+    feeds (whole archive, a query, a portal), portal pages, the compliance grid and its CSV, the organ index.
+    Each path best of 2; p50 / p95 over the paths of its kind."""
+    rng = random.Random(17)
+    client = TestClient(create_app(archive))
+    with archive.engine.connect() as conn:
+        top = conn.scalar(select(func.max(Report.id))) or 1
+        portal_names = list(conn.scalars(select(Portal.name).order_by(Portal.name)))
+    reports = [rng.randint(1, top) for _ in range(PAGE_QUERIES)]
+    names = rng.sample(portal_names, min(PAGE_QUERIES, len(portal_names)))
+    common = queries(3, rng)[:PAGE_QUERIES // 2]
+    kinds: list[tuple[str, list[str]]] = [
+        ("/reports/ID", [f"/reports/{i}" for i in reports]),
+        ("/api/reports/ID", [f"/api/reports/{i}" for i in reports]),
+        ("/feed.atom", ["/feed.atom"] * 3),
+        ("/feed.atom?q= (3 chars)", [f"/feed.atom?q={t}" for t in common]),
+        ("/portals/NAME", [f"/portals/{n}" for n in names]),
+        ("/portals/NAME/feed.atom", [f"/portals/{n}/feed.atom" for n in names]),
+        ("/compliance", ["/compliance"] * 3),
+        ("/compliance?region=", [f"/compliance?region={p[0]}" for p in PROVINCES[:5]]),
+        ("/compliance.csv", ["/compliance.csv"] * 3),
+        ("/api/compliance", ["/api/compliance"] * 3),
+        ("/organs", ["/organs"] * 3),
+    ]
+    client.get("/")  # the facet index, as on the results page
+    print(f"\n{name}: other pages, ms; best of 2 per path")
+    print(f"{'page':<30}{'p50':>9}{'p95':>9}{'paths':>7}")
+    for label, paths in kinds:
+        for path in paths:  # a wrong path would time an error page
+            assert client.get(path).status_code == 200, path
+        times = [timed(lambda path=path: client.get(path), 2) for path in paths]
+        print(f"{label:<30}{pct(times, 50):>9.1f}{pct(times, 95):>9.1f}{len(paths):>7}")
+
+
 def measure(name: str, archive: Archive) -> None:
     rng = random.Random(11)
     query = Query(archive.engine)
@@ -378,6 +414,7 @@ def main() -> None:
                 against = (OtherTree(ROOT, url), OtherTree(args.against, url)) if args.against else None
                 try:
                     measure_pages(backend, archive, against)
+                    measure_other_pages(backend, archive)
                 finally:
                     for worker in against or ():
                         worker.close()

@@ -69,6 +69,21 @@ def change_marker(conn: Connection, probe: sqlite3.Connection | None) -> object:
     return object()
 
 
+class ChangeWatch:
+    """The change marker of one engine's archive, for a cache kept in memory (the facet index, the compliance
+    grid's organs): on a SQLite file through a connection of the watch's own (used under its owner's lock only)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._probe: sqlite3.Connection | None = None
+
+    def marker(self, conn: Connection) -> object:
+        database = self.engine.url.database
+        if self._probe is None and self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            self._probe = sqlite3.connect(database, check_same_thread=False)
+        return change_marker(conn, self._probe)
+
+
 def organ_levels(organ: str | None) -> tuple[str, ...]:
     """The levels a report counts at by its organ's name, exactly as ``organ_level_condition`` filters."""
     name = organ or ""
@@ -99,17 +114,10 @@ class FacetIndex:
         self._ids: set[int] = set()  # every report's id
         self._totals: list[Counter[int]] = [Counter() for _ in GROUPS]  # per group, over every report
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
-        self._probe: sqlite3.Connection | None = None
+        self._watch = ChangeWatch(engine)
         self._rows: list[tuple[Any, ...]] = []  # (id, report year, published) of every report
         # sort → every report id in that sort's order, and each id's position in it; made when first asked
         self._orders: dict[str, tuple[list[int], list[int]]] = {}
-
-    def _probe_connection(self) -> sqlite3.Connection | None:
-        """For a SQLite file, a connection of the index's own (used under its lock only) for the change marker."""
-        database = self.engine.url.database
-        if self._probe is None and self.engine.dialect.name == "sqlite" and database and database != ":memory:":
-            self._probe = sqlite3.connect(database, check_same_thread=False)
-        return self._probe
 
     def refresh(self, conn: Connection, *, force: bool = False) -> None:
         """Rebuild when the archive changed since the last build (the marker is read before the data, so a
@@ -117,7 +125,7 @@ class FacetIndex:
         if self._has_attachments is None or force:
             self._has_attachments = inspect(self.engine).has_table("attachment")
         has_attachments = self._has_attachments
-        marker = change_marker(conn, self._probe_connection())
+        marker = self._watch.marker(conn)
         if marker == self.marker and not force:
             return
         portals = {pid: (region, level) for pid, region, level in conn.execute(

@@ -318,13 +318,13 @@ class Query:
                 conn.rollback()
                 total, counts = self._counted(conn, where, terms, filters, index, top)
                 return Page(hits=hits, total=total, limit=limit, offset=offset, facets=counts)
-            matching = _ids(conn, self._matching_ids(conn, terms, filters, where))
+            matching = _ids(conn, self.matching_ids(conn, terms, filters, where))
             conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
             total, counts, ids = index.page(conn, matching, top, sort, limit, offset)
             return Page(hits=self._hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
 
-    def _matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
-                      where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:
+    def matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
+                     where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:
         """Every matching id, in no order: the facet index holds every sort's order and picks the page
         (``FacetIndex.page``), so no match's sort key is read or sorted. Without filters SQLite reads them from the
         FTS5 indexes alone, PostgreSQL with 0015 from its gram indexes (``pggrams.matching_ids``); otherwise
@@ -339,7 +339,7 @@ class Query:
     def count(self, query: str | None, filters: Filters = Filters()) -> int:
         terms = parse_terms(query)
         with self.engine.connect() as conn:
-            ids = self._matching_ids(conn, terms, filters, self.conditions(terms, filters))
+            ids = self.matching_ids(conn, terms, filters, self.conditions(terms, filters))
             return conn.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
@@ -379,7 +379,7 @@ class Query:
         """The total and facet counts of ``where``'s reports, from one query for their ids."""
         if not where:  # the whole archive: counted once per change of the archive
             return index.counts(conn, None, top)
-        ids = _ids(conn, self._matching_ids(conn, terms, filters, where))
+        ids = _ids(conn, self.matching_ids(conn, terms, filters, where))
         conn.rollback()  # end the transaction (and its SET LOCAL) before the index reads the archive
         return index.counts(conn, ids, top)
 

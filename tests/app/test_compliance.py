@@ -130,6 +130,30 @@ def test_an_organ_printed_without_its_place_is_one_row(db_url: str) -> None:
                        ("other", "财政局", "department"): ["missing", "on_time n"]}
 
 
+def test_the_grid_follows_every_change_to_the_archive(db_url: str) -> None:
+    """The grouped organs are kept between grids (storage.archive.compliance.ComplianceIndex): a report stored,
+    a publish date corrected, a portal registered by another connection show in the very next grid."""
+    archive = Archive(db_url)
+    archive.add_portal(PortalSpec(name="jingyu", homepage="http://jingyu.test/", region="吉林省白山市靖宇县",
+                                  level="county"))
+
+    def report(n: int, year: int, published: dt.date) -> None:
+        archive.record(rec(f"http://jingyu.test/{n}.html", f"靖宇县{year}年政府信息公开工作年度报告 {n}",
+                           organ="靖宇县", report_year=year, portal="jingyu", published=published))
+
+    report(1, 2022, dt.date(2023, 3, 1))
+    assert _summary(archive) == {("jingyu", "靖宇县", "government"): ["on_time n"]}
+    report(2, 2023, dt.date(2024, 5, 1))
+    assert _summary(archive) == {("jingyu", "靖宇县", "government"): ["on_time n", "late n"]}
+    other = Archive(db_url)  # another connection pool, as a crawl in another process would write
+    with other.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE report SET published = '2024-03-01' WHERE report_year = 2023")
+    other.add_portal(PortalSpec(name="fusong", homepage="http://fusong.test/", region="吉林省白山市抚松县"))
+    assert _summary(archive) == {("jingyu", "靖宇县", "government"): ["on_time n", "on_time n"],
+                                 ("fusong", "fusong", "government"): ["missing", "missing"]}
+    assert _summary(archive, region="抚松") == {("fusong", "fusong", "government"): []}
+
+
 @pytest.mark.e2e  # a real crawl and/or a real browser
 def test_compliance_page_in_chromium(sqlite_url: str) -> None:
     sync_api = require_browser()
