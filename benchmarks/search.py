@@ -16,7 +16,8 @@ region and level only, each re-evaluating the query), which the new single set o
 ``--against TREE``, also the same pages served by another checkout's code (e.g. ``/work/main`` before a change),
 each query timed there and here back to back, so both see the machine's load of that moment.
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
-so that every facet has values. Then every other page on the same archive (report pages, feeds, portal pages,
+so that every facet has values. Then pages with one filter alone (a region, a portal, a level, a year) and a
+common term, and every other page on the same archive (report pages, feeds, portal pages,
 the compliance grid, the organ index), p50 / p95 over a few paths of each.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
@@ -328,6 +329,24 @@ def measure_other_pages(name: str, archive: Archive) -> None:
         print(f"{label:<30}{pct(times, 50):>9.1f}{pct(times, 95):>9.1f}{len(paths):>7}")
 
 
+def measure_portal_filters(name: str, archive: Archive) -> None:
+    """Whole results pages with one filter alone and a common term: a region, a portal or a level (filters on the
+    portals a report was seen on), against a report year (a filter on the report itself). 5 terms per length."""
+    rng = random.Random(13)
+    client = TestClient(create_app(archive))
+    client.get("/")
+    terms = {n: queries(n, rng)[:PAGE_QUERIES // 2] for n in (2, 3, 6)}
+    print(f"\n{name}: whole results page GET / with one filter and a common term, ms; best of 2 per query")
+    print(f"{'filter':<16}" + "".join(f"{f'{n}-char p50':>13}{'p95':>8}" for n in terms))
+    for label, params in (("region=22", {"region": "22"}), ("portal=p007", {"portal": "p007"}),
+                          ("level=street", {"level": "street"}), ("year=2019", {"year": "2019"})):
+        row = f"{label:<16}"
+        for ts in terms.values():
+            times = [timed(lambda t=t, p=params: client.get("/", params={"q": t, **p}), 2) for t in ts]
+            row += f"{pct(times, 50):>13.1f}{pct(times, 95):>8.1f}"
+        print(row)
+
+
 def measure(name: str, archive: Archive) -> None:
     rng = random.Random(11)
     query = Query(archive.engine)
@@ -414,6 +433,7 @@ def main() -> None:
                 against = (OtherTree(ROOT, url), OtherTree(args.against, url)) if args.against else None
                 try:
                     measure_pages(backend, archive, against)
+                    measure_portal_filters(backend, archive)
                     measure_other_pages(backend, archive)
                 finally:
                     for worker in against or ():

@@ -174,6 +174,14 @@ class FacetIndex:
         ids, build = self._current(conn, ids, None)
         return len(ids), _count(build.signatures, _tally(build, ids, None), top)
 
+    def named_at(self, conn: Connection, level: str) -> set[int]:
+        """The reports whose organ's name marks ``level`` (``organ_levels``: the organ part of the level filter),
+        from the index's organ of each report, where the filter's ``LIKE``s read every report's row."""
+        with self._lock:
+            self.refresh(conn)
+            marks = [level in organ_levels(organ) for organ, in self.signatures[0]]
+            return {i for i, code in enumerate(self.codes[0]) if code >= 0 and marks[code]}
+
     def page(self, conn: Connection, ids: Sequence[int], top: int, sort: str, limit: int,
              offset: int) -> tuple[int, Counts, list[int]]:
         """``counts`` over ``ids``, and the ids of one page of them in ``sort``'s order, which the index holds (so

@@ -5,9 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Engine, inspect
+
+from storage.archive import pggrams
 from storage.archive.base import ArchiveBase
-from storage.archive.query import Filters, Query, backend_warnings
+from storage.archive.query import Filters, Query
 from storage.archive.records import SearchHit
+
+
+def backend_warnings(engine: Engine) -> list[str]:
+    """What makes search on this database slow (never wrong), worded for a user."""
+    if engine.dialect.name == "sqlite":
+        if not inspect(engine).has_table("report_fts"):
+            return ["this SQLite build has no FTS5 trigram tokenizer (SQLite ≥ 3.34): every search scans"]
+        return []
+    if engine.dialect.name != "postgresql" or pggrams.has_grams(engine):  # code points: no LC_CTYPE, no pg_trgm
+        return []
+    with engine.connect() as conn:
+        ctype = conn.exec_driver_sql("SELECT datctype FROM pg_database WHERE datname = current_database()").scalar()
+        has_trgm = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").scalar()
+    warnings = []
+    if "utf" not in str(ctype).lower():
+        warnings.append(f"the database's LC_CTYPE is {ctype!r}, not UTF-8: pg_trgm extracts no trigrams from "
+                        "Chinese text, so searches scan every report (results stay correct). Recreate the "
+                        "database with LC_CTYPE 'C.UTF-8' (see README).")
+    if not has_trgm:
+        warnings.append("the pg_trgm extension is missing: every search scans")
+    return warnings
 
 
 class Search(ArchiveBase):

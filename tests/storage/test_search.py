@@ -11,12 +11,13 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from storage import Archive, ArchiveError, ReportRecord
 from storage.archive import facets
-from storage.archive.query import Filters, backend_warnings
+from storage.archive.query import Filters
+from storage.archive.search import backend_warnings
 from storage.models import Report
 from storage.session import dispose_engine
 from tests.support.commands import PG_URL, run_cmd
@@ -48,6 +49,22 @@ def test_totals_and_facets_match_the_oracle(db_url: str) -> None:
             assert page.total == len(expected), (query, filters)
             assert page.facets == facet_oracle(query, filters), (query, filters)
         assert archive.facets(query, **filters) == page.facets
+
+
+@pytest.mark.parametrize("filters", [{"region": "22"}, {"portal": "daan"}, {"level": "street"}])
+def test_portal_filters_are_not_tested_per_matching_report(db_url: str, filters: dict[str, str]) -> None:
+    """With terms and only filters on portals, the terms' ids come from their indexes alone and the filters' from
+    sighting and portal: no statement both reads a text index and joins the portals (which tested the portals of
+    each report holding the term: 157–527 ms at 100,000 reports for 公开)."""
+    archive, _ = load(db_url)
+    statements: list[str] = []
+    event.listen(archive.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    for term in ("公开", "依申请公开"):
+        archive.query.page(term, Filters.of(**filters), facets=True)
+        assert archive.query.count(term, Filters.of(**filters)) == len(oracle(term, filters, "id"))
+    text_index = ("report_bigram", "report_fts", "nianbao_report_grams", "report_chunk")
+    both = [sql for sql in statements if any(i in sql for i in text_index) and "portal" in sql]
+    assert statements and not both, both
 
 
 @pytest.mark.parametrize("share", [1.0, 0.0], ids=["counted", "subtracted"])

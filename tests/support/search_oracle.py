@@ -42,6 +42,11 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     (None, {}, "id"),  # the whole archive: facets from the cached counts
     (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
     ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
+    # filters on portals alone with terms: two sets intersected (Query.matching_list)
+    ("年", {"level": "street", "region": "21"}, "newest"),  # a street office's report on its county's portal too
+    ("年度报告", {"level": "county", "portal": "xinfu"}, "id"),
+    ("依申请公开", {"region_is": "辽宁省抚顺市新抚区"}, "newest"),
+    ("信息公开 年", {"level": "township"}, "id"),
     # 1- and 2-character terms (SQLite: the bigram index of migration 0013) with quotes, wildcards, ASCII case
     ("公", {}, "id"),  # every report: the whole archive's counts
     ("年", {}, "oldest"),

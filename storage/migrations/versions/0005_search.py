@@ -7,7 +7,7 @@ FTS5 trigram table from 0001. The two indexes are declared on SQLite too, but pa
 
 pg_trgm only extracts trigrams from characters the database's LC_CTYPE calls alphanumeric: with a
 non-UTF-8 LC_CTYPE (e.g. ``C``) Chinese characters give no trigrams, the index cannot help, and every
-search scans (still correct, only slow). ``storage.archive.query.backend_warnings`` says so.
+search scans (still correct, only slow). ``storage.archive.search.backend_warnings`` says so.
 
 Revision ID: 0005
 Revises: 0001
