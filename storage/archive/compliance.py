@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -21,7 +20,7 @@ from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
-from storage.archive.facets import ChangeWatch
+from storage.archive.facets import ChangeWatch, PerEngine
 from storage.archive.levels import organ_level_of
 from storage.models import Portal, Report, ReportStatistics, ReportVersion, Sighting
 
@@ -206,16 +205,7 @@ def _group(rows: list[dict[str, Any]]) -> list[_Organ]:
     return list(organs.values())
 
 
-_INDEXES: weakref.WeakKeyDictionary[Engine, ComplianceIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
-def compliance_index(engine: Engine) -> ComplianceIndex:
-    """The process's one compliance index for ``engine`` (built on first use, kept while the engine lives)."""
-    with _INDEXES_LOCK:
-        if engine not in _INDEXES:
-            _INDEXES[engine] = ComplianceIndex(engine)
-        return _INDEXES[engine]
+compliance_index = PerEngine(ComplianceIndex)
 
 
 class Compliance(ArchiveBase):

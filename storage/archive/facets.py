@@ -23,13 +23,15 @@ import sqlite3
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Engine, inspect, select
 
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
+
+T = TypeVar("T")
 
 FACETS = ("year", "region", "level", "organ", "format", "attachments", "statistics")
 STATISTICS_STATES = ("consistent", "inconsistent", "unread")
@@ -264,13 +266,20 @@ def _largest(items: Iterable[tuple[Any, int]], top: int) -> list[tuple[Any, int]
                                                          item[0] if item[0] is not None else 0))
 
 
-_INDEXES: weakref.WeakKeyDictionary[Engine, FacetIndex] = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
+class PerEngine(Generic[T]):
+    """The process's one in-memory index per engine (the facet index, the compliance grid's organs): built on
+    first use, kept while the engine lives."""
+
+    def __init__(self, make: Callable[[Engine], T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[Engine, T] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __call__(self, engine: Engine) -> T:
+        with self._lock:
+            if engine not in self._made:
+                self._made[engine] = self._make(engine)
+            return self._made[engine]
 
 
-def facet_index(engine: Engine) -> FacetIndex:
-    """The process's one facet index for ``engine`` (built on first use, kept while the engine lives)."""
-    with _INDEXES_LOCK:
-        if engine not in _INDEXES:
-            _INDEXES[engine] = FacetIndex(engine)
-        return _INDEXES[engine]
+facet_index = PerEngine(FacetIndex)
