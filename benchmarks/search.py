@@ -18,7 +18,8 @@ each query timed there and here back to back, so both see the machine's load of 
 Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
 so that every facet has values. Then pages with one filter alone (a region, a portal, a level, a year) and a
 common term, and every other page on the same archive (report pages, feeds, portal pages,
-the compliance grid, the organ index), p50 / p95 over a few paths of each.
+the compliance grid, the organ index), p50 / p95 over a few paths of each; and the first page after a write
+(the in-memory indexes updated from the journal), against rebuilding them from the whole archive.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
 [--pg-database NAME] [--pages-only] [--against TREE]
@@ -47,11 +48,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, insert, literal, literal_column, select, text, union
+from sqlalchemy import create_engine, delete, func, insert, literal, literal_column, select, text, union
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from nianbao.web.app import create_app
-from storage import Archive, PortalSpec
+from storage import Archive, PortalSpec, ReportRecord
+from storage.archive.compliance import ComplianceIndex, compliance_index
 from storage.archive.facets import facet_index
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.query import Filters, Query, parse_terms
@@ -329,6 +332,53 @@ def measure_other_pages(name: str, archive: Archive) -> None:
         print(f"{label:<30}{pct(times, 50):>9.1f}{pct(times, 95):>9.1f}{len(paths):>7}")
 
 
+def measure_after_change(name: str, archive: Archive) -> None:
+    """After a write, the facet index and the compliance grid read the journal (migration 0017) and update the
+    reports and portals it names. A write is a crawl's commit of 1 or 100 new reports on one portal (through
+    ``Archive.record_many``); then they are deleted (the archive is left as it was). After the commit, each index's
+    refresh is timed alone; after the deletion, the first results page and grid (refresh included). Baseline in
+    the same rounds: the whole-archive builds every first page after a change paid before the journal
+    (``refresh(force=True)`` and a new compliance index)."""
+    client = TestClient(create_app(archive))
+    client.get("/")
+    client.get("/compliance")
+    with archive.engine.connect() as conn:
+        portal = conn.scalar(select(Portal.name).order_by(Portal.name).limit(1))
+    facets_, grid = facet_index(archive.engine), compliance_index(archive.engine)
+    print(f"\n{name}: after a write, ms, p50 / p95 of 7 rounds: the indexes' refresh from the journal against a "
+          "rebuild, and the first pages")
+    print(f"{'write':<12}{'facets: journal':>17}{'rebuild':>15}{'grid: journal':>15}{'rebuild':>15}{'ratio':>7}"
+          f"{'first /':>15}{'first /compliance':>19}")
+    for size in (1, 100):
+        times: dict[str, list[float]] = {k: [] for k in ("facets", "full", "grid", "full grid", "/", "/compliance")}
+        for round_ in range(7):
+            records = [ReportRecord(url=f"http://{portal}.bench.test/change/{round_}/{n}.html",
+                                    content_sha256=hashlib.sha256(f"change {round_} {n}".encode()).hexdigest(),
+                                    body=f"变更{round_}-{n}：依申请公开。", title=f"变更{n}", organ="变更县人民政府",
+                                    report_year=2024, published=dt.date(2025, 3, 1), portal=portal)
+                       for n in range(size)]
+            archive.record_many(records)
+            with archive.engine.connect() as conn, Session(archive.engine) as s:
+                times["facets"].append(timed(lambda conn=conn: facets_.refresh(conn), 1))
+                times["grid"].append(timed(lambda s=s: grid.organs(s), 1))
+                times["full"].append(timed(lambda conn=conn: facets_.refresh(conn, force=True), 1))
+                times["full grid"].append(timed(lambda s=s: ComplianceIndex(archive.engine).organs(s), 1))
+            _delete(archive, records)
+            times["/"].append(timed(lambda: client.get("/"), 1))
+            times["/compliance"].append(timed(lambda: client.get("/compliance"), 1))
+        t = {k: f"{pct(v, 50):.0f} / {pct(v, 95):.0f}" for k, v in times.items()}
+        ratio = (pct(times["full"], 50) + pct(times["full grid"], 50)) / (pct(times["facets"], 50)
+                                                                         + pct(times["grid"], 50))
+        print(f"{f'{size} report(s)':<12}{t['facets']:>17}{t['full']:>15}{t['grid']:>15}{t['full grid']:>15}"
+              f"{ratio:>6.0f}×{t['/']:>15}{t['/compliance']:>19}")
+    print(f"refreshes: facet index {dict(facets_.stats)}, compliance grid {dict(grid.stats)}")
+
+
+def _delete(archive: Archive, records: list[ReportRecord]) -> None:
+    with archive.engine.begin() as conn:
+        conn.execute(delete(Report).where(Report.content_sha256.in_([r.content_sha256 for r in records])))
+
+
 def measure_portal_filters(name: str, archive: Archive) -> None:
     """Whole results pages with one filter alone and a common term: a region, a portal or a level (filters on the
     portals a report was seen on), against a report year (a filter on the report itself). 5 terms per length."""
@@ -435,6 +485,7 @@ def main() -> None:
                     measure_pages(backend, archive, against)
                     measure_portal_filters(backend, archive)
                     measure_other_pages(backend, archive)
+                    measure_after_change(backend, archive)
                 finally:
                     for worker in against or ():
                         worker.close()

@@ -291,3 +291,21 @@ class ReportStatistics(Base):
     findings_count: Mapped[int] = mapped_column(Integer, index=True)
     received: Mapped[int | None] = mapped_column(Integer, index=True)
     read_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class JournalEntry(Base):
+    """A report or portal whose values the in-memory indexes hold has changed (migration 0017).
+
+    Written by triggers only, in the writing transaction, whatever writes (the archive, a migration, a hand-made
+    UPDATE): the facet index and the compliance grid read the entries since they were built and update just those
+    reports and portals (storage/archive/changes.py) instead of reading the whole archive again. ``xid`` is the
+    writing transaction's id on PostgreSQL, where sequence numbers can commit out of order; SQLite has one writer
+    at a time, so ``seq`` order is commit order there. Entries are kept, like the versions: a few per report stored.
+    """
+
+    __tablename__ = "archive_journal"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(Integer)
+    portal_id: Mapped[int | None] = mapped_column(Integer)
+    xid: Mapped[int | None] = mapped_column(BigInteger, index=True)

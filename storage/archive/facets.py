@@ -5,9 +5,9 @@ attachment and statistics rows: 280–360 ms a page at 40,000 reports. Instead e
 (report year, organ, the regions and levels it was seen at, the formats it was published in, whether it has
 attachments, what its statistics tables say) are held in memory as a small number of distinct *signatures*
 (most reports share theirs with many others), and a page counts its matching ids by signature: one dict
-lookup per match, then a pass over the distinct signatures. Counts are exact: the index is rebuilt whenever
-the archive's change marker (:func:`change_marker`) differs from the one it was built at, and a matching
-id the index does not know (a report stored since) rebuilds it too.
+lookup per match, then a pass over the distinct signatures. Counts are exact: whenever the archive's change
+marker moves, the reports its journal names are read again (storage.archive.changes), and a matching id the index
+does not know (a report stored since) makes it read the journal again.
 
 Definitions (docs/search.md): a report's **format** is each attachment's format (pdf, doc, docx, ofd, …),
 or ``html`` when it has no attachment (the report was published as the web page itself); **statistics** is
@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import sqlite3
 import threading
-import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, inspect, select
 
+from storage.archive.changes import ChangeWatch, PerEngine, Position, parts
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
-
-T = TypeVar("T")
 
 FACETS = ("year", "region", "level", "organ", "format", "attachments", "statistics")
 STATISTICS_STATES = ("consistent", "inconsistent", "unread")
@@ -47,43 +44,11 @@ _WALK_SHARE = 16  # a page walks the sort order when at least 1 in 16 reports ma
 # (_tally). At 100,000 reports the two ways cost the same at ~70 % (difference of the id sets ≈ 8 ms; then 0.2 µs
 # an id either way): 19 → 7 ms at 98 %, 14 vs 14 ms at 69 %.
 _SUBTRACT_ABOVE = 0.75
+# after a change, read again the reports the journal names unless they are more than this share of the archive
+# (and more than the least number): then read everything, which costs about as much
+_JOURNAL_AT_MOST, _JOURNAL_AT_LEAST = 0.2, 1000
 
 Counts = dict[str, list[tuple[Any, int]]]
-
-
-def change_marker(conn: Connection, probe: sqlite3.Connection | None) -> object:
-    """A value that changes whenever any report's facet values can have changed (any write committed).
-
-    PostgreSQL: the sum of ``archive_change``'s counters, which triggers on every table read here bump in each
-    writing transaction (migration 0014): it moves when that transaction commits, and only then, so a write in
-    progress is seen once it commits, and writes to other tables or other databases on the server (which moved
-    the server-wide ``pg_current_snapshot()`` used before) are not.
-
-    SQLite: ``PRAGMA data_version`` on ``probe``, a connection of the index's own that never writes, changes
-    whenever any other connection (of this process or another) commits. Both cost well under a millisecond,
-    where aggregates over the tables cost ~20 ms at 20,000 reports. Without either (SQLite in memory, another
-    database) a new object: never equal, so the index is rebuilt for every page (exact, slow).
-    """
-    if conn.dialect.name == "postgresql":
-        return conn.exec_driver_sql("SELECT coalesce(sum(n), 0) FROM archive_change").scalar()
-    if probe is not None:
-        return probe.execute("PRAGMA data_version").fetchone()[0]
-    return object()
-
-
-class ChangeWatch:
-    """The change marker of one engine's archive, for a cache kept in memory (the facet index, the compliance
-    grid's organs): on a SQLite file through a connection of the watch's own (used under its owner's lock only)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._probe: sqlite3.Connection | None = None
-
-    def marker(self, conn: Connection) -> object:
-        database = self.engine.url.database
-        if self._probe is None and self.engine.dialect.name == "sqlite" and database and database != ":memory:":
-            self._probe = sqlite3.connect(database, check_same_thread=False)
-        return change_marker(conn, self._probe)
 
 
 def organ_levels(organ: str | None) -> tuple[str, ...]:
@@ -102,6 +67,9 @@ class FacetIndex:
     attachments, statistics). It also keeps every report's sort keys, from which each sort's order of all report
     ids is made on first use (a page is picked from it: :meth:`page`), and each group's counts over the whole
     archive, from which a match set holding most reports subtracts the counts of the few others.
+
+    After a change only the reports the journal names are read again (:meth:`refresh`); ``stats`` counts the
+    refreshes of each kind (``full``, ``journal``).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -111,58 +79,127 @@ class FacetIndex:
         # per group: report id → signature number (a list indexed by id; -1 where no report), the signatures
         self.codes: list[list[int]] = [[] for _ in GROUPS]
         self.signatures: list[list[tuple[Any, ...]]] = [[] for _ in GROUPS]
+        self.stats: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._everything: Counts | None = None
         self._ids: set[int] = set()  # every report's id
         self._totals: list[Counter[int]] = [Counter() for _ in GROUPS]  # per group, over every report
+        self._interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]  # signature → its number
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
         self._watch = ChangeWatch(engine)
-        self._rows: list[tuple[Any, ...]] = []  # (id, report year, published) of every report
-        # sort → every report id in that sort's order, and each id's position in it; made when first asked
+        self._position: Position | None = None  # where the journal stood when the index last read the archive
+        self._portals: dict[int, tuple[str | None, str | None]] = {}  # portal id → (region, level)
+        self._rows: dict[int, tuple[Any, ...]] = {}  # report id → (id, report year, published)
+        # sort → every report id in that sort's order, and each id's position in it; made when first asked, from
+        # the order before the last change when there was one (nearly sorted already: a fast sort)
         self._orders: dict[str, tuple[list[int], list[int]]] = {}
+        self._seeds: dict[str, list[int]] = {}
 
     def refresh(self, conn: Connection, *, force: bool = False) -> None:
-        """Rebuild when the archive changed since the last build (the marker is read before the data, so a
-        write that lands in between makes the next check rebuild again, never keeps a stale index)."""
+        """Bring the index up to date when the archive changed since it last read it: the reports the journal names
+        (and those seen at a portal it names) are read again; everything when it says so or names more than
+        ``_JOURNAL_AT_MOST`` of the reports (or ``force``). The marker and the journal's position are read before
+        the data, so a write that lands in between is read again next time, never missed."""
         if self._has_attachments is None or force:
             self._has_attachments = inspect(self.engine).has_table("attachment")
-        has_attachments = self._has_attachments
         marker = self._watch.marker(conn)
         if marker == self.marker and not force:
             return
-        portals = {pid: (region, level) for pid, region, level in conn.execute(
-            select(Portal.id, Portal.region, Portal.level))}
+        if self._position is not None and not force:
+            changes, position = self._watch.since(conn, self._position)
+            changed = changes.reports
+            if changes.portals and not changes.everything:
+                self._portals = _portals(conn)
+                for part in parts(sorted(changes.portals)):
+                    changed |= set(conn.scalars(select(Sighting.report_id).where(Sighting.portal_id.in_(part))))
+            if not changes.everything and len(changed) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * self.reports):
+                self._update(conn, changed)
+                self.marker, self._position = marker, position
+                self.stats["journal"] += 1
+                return
+        self._position, self._portals = self._watch.position(conn), _portals(conn)
+        rows = self._read(conn, None)
+        size = max((r[0] for r in rows), default=0) + 1
+        codes = [[-1] * size for _ in GROUPS]
+        interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
+        for report_id, _year, _published, values in rows:
+            for group, signature in enumerate(values):
+                codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
+        self.codes, self.signatures, self._interned = codes, [list(group) for group in interned], interned
+        self.reports, self.marker, self._everything = len(rows), marker, None
+        self._ids = {r[0] for r in rows}
+        self._totals = [Counter(c for c in group if c >= 0) for group in codes]
+        self._rows, self._orders, self._seeds = {r[0]: r[:3] for r in rows}, {}, {}
+        self.stats["full"] += 1
+
+    def _read(self, conn: Connection, ids: Sequence[int] | None) -> list[tuple[int, Any, Any, tuple[Any, ...]]]:
+        """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report)."""
+        def among(column: Any, statement: Any) -> Any:
+            return statement if ids is None else statement.where(column.in_(ids))
+
         seen: dict[int, tuple[set[str], set[str]]] = {}
-        for report_id, portal_id in conn.execute(select(Sighting.report_id, Sighting.portal_id)):
+        for report_id, portal_id in conn.execute(among(Sighting.report_id,
+                                                       select(Sighting.report_id, Sighting.portal_id))):
             regions, levels = seen.setdefault(report_id, (set(), set()))
-            region, level = portals.get(portal_id, (None, None))
+            region, level = self._portals.get(portal_id, (None, None))
             if region is not None:
                 regions.add(region)
             if level is not None:
                 levels.add(level)
         formats: dict[int, set[str]] = {}
-        if has_attachments:
-            for report_id, fmt in conn.execute(select(Attachment.report_id, Attachment.format).distinct()):
+        if self._has_attachments:
+            for report_id, fmt in conn.execute(among(Attachment.report_id,
+                                                     select(Attachment.report_id, Attachment.format).distinct())):
                 formats.setdefault(report_id, set()).add(fmt)
-        findings = dict(conn.execute(select(ReportStatistics.report_id, ReportStatistics.findings_count)).all())
-        rows = conn.execute(select(Report.id, Report.report_year, Report.organ, Report.published)).all()
-        size = max((r[0] for r in rows), default=0) + 1
-        codes = [[-1] * size for _ in GROUPS]
-        interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]
-        for report_id, year, organ, _published in rows:
+        findings = dict(conn.execute(among(ReportStatistics.report_id, select(ReportStatistics.report_id,
+                                                                              ReportStatistics.findings_count))).all())
+        out = []
+        for report_id, year, organ, published in conn.execute(among(Report.id, select(
+                Report.id, Report.report_year, Report.organ, Report.published))):
             regions, levels = seen.get(report_id, ((), ()))
             n_findings = findings.get(report_id)
             own = formats.get(report_id)
-            values = ((organ,), (year,), (tuple(sorted(regions)), tuple(sorted({*levels, *organ_levels(organ)}))),
-                      (tuple(sorted(own)) if own else (NO_ATTACHMENT_FORMAT,), "yes" if own else "no",
-                       "unread" if n_findings is None else "inconsistent" if n_findings else "consistent"))
-            for group, signature in enumerate(values):
-                codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
-        self.codes, self.signatures = codes, [list(group) for group in interned]
-        self.reports, self.marker, self._everything = len(rows), marker, None
-        self._ids = {r[0] for r in rows}
-        self._totals = [Counter(c for c in group if c >= 0) for group in codes]
-        self._rows, self._orders = [(r[0], r[1], r[3]) for r in rows], {}
+            out.append((report_id, year, published, (
+                (organ,), (year,), (tuple(sorted(regions)), tuple(sorted({*levels, *organ_levels(organ)}))),
+                (tuple(sorted(own)) if own else (NO_ATTACHMENT_FORMAT,), "yes" if own else "no",
+                 "unread" if n_findings is None else "inconsistent" if n_findings else "consistent"))))
+        return out
+
+    def _update(self, conn: Connection, changed: set[int]) -> None:
+        """Read the reports ``changed`` again (a deleted one is dropped) into copies of the index's parts: a page
+        still counting with the parts it took keeps them whole (:class:`_Build`)."""
+        if not changed:  # commits that changed nothing indexed (a re-crawl's last_seen)
+            return
+        fresh = {r[0]: r for part in parts(sorted(changed)) for r in self._read(conn, part)}
+        size = max(len(self.codes[0]), max(changed) + 1)
+        codes = [group + [-1] * (size - len(group)) for group in self.codes]
+        totals, signatures = [Counter(t) for t in self._totals], [list(group) for group in self.signatures]
+        ids, rows = set(self._ids), dict(self._rows)
+        for report_id in changed:
+            new = fresh.get(report_id)
+            for group in range(len(GROUPS)):
+                old = codes[group][report_id]
+                if old >= 0:
+                    totals[group][old] -= 1
+                    if not totals[group][old]:
+                        del totals[group][old]
+                if new is None:
+                    codes[group][report_id] = -1
+                    continue
+                code = self._interned[group].setdefault(new[3][group], len(self._interned[group]))
+                if code == len(signatures[group]):
+                    signatures[group].append(new[3][group])
+                codes[group][report_id] = code
+                totals[group][code] += 1
+            if new is None:
+                ids.discard(report_id)
+                rows.pop(report_id, None)
+            else:
+                ids.add(report_id)
+                rows[report_id] = new[:3]
+        self._seeds.update((sort, order) for sort, (order, _) in self._orders.items())
+        self.codes, self.signatures, self._totals, self._ids, self._rows = codes, signatures, totals, ids, rows
+        self.reports, self._everything, self._orders = len(ids), None, {}
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
         """The number of reports and facet counts over ``ids`` (distinct; ``None``: every report), largest first, at
@@ -206,20 +243,30 @@ class FacetIndex:
         with self._lock:
             self.refresh(conn)
             if not self._knows(ids):
-                self.refresh(conn, force=True)  # stored after the marker was read: build again, now it is known
+                self.marker = None  # stored after the marker was read: read the journal again, now it is known
+                self.refresh(conn)
                 if not self._knows(ids):  # deleted since the ids were read: not counted
                     ids = [i for i in ids if i < len(self.codes[0]) and self.codes[0][i] >= 0]
             if sort is not None and sort not in self._orders:
-                column, descending = _ORDERS[sort]
-                known = sorted(((r[column], r[0]) for r in self._rows if r[column] is not None), reverse=descending)
-                unknown = sorted((r[0] for r in self._rows if r[column] is None), reverse=descending)
-                order = [i for _, i in known] + unknown
-                position = [0] * len(self.codes[0])
-                for n, report_id in enumerate(order):
-                    position[report_id] = n
-                self._orders[sort] = order, position
+                self._orders[sort] = self._order(sort)
             order, position = self._orders.get(sort or "", ([], []))
             return ids, _Build(self.codes, self.signatures, self._ids, self._totals, order, position)
+
+    def _order(self, sort: str) -> tuple[list[int], list[int]]:
+        """Every report id in ``sort``'s order (unknown keys last, ties by id) and each id's place in it. Sorted
+        from this sort's order before the last change, with the reports stored since at its end: Timsort finds
+        the runs already in order, so this costs ~a pass instead of a full sort."""
+        column, descending = _ORDERS[sort]
+        rows = self._rows
+        seed = self._seeds.pop(sort, None)
+        ids = [i for i in dict.fromkeys(itertools.chain(seed, rows)) if i in rows] if seed else list(rows)
+        known = sorted((i for i in ids if rows[i][column] is not None), key=lambda i: (rows[i][column], i),
+                       reverse=descending)
+        order = known + sorted((i for i in ids if rows[i][column] is None), reverse=descending)
+        position = [0] * len(self.codes[0])
+        for n, report_id in enumerate(order):
+            position[report_id] = n
+        return order, position
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]
@@ -266,20 +313,8 @@ def _largest(items: Iterable[tuple[Any, int]], top: int) -> list[tuple[Any, int]
                                                          item[0] if item[0] is not None else 0))
 
 
-class PerEngine(Generic[T]):
-    """The process's one in-memory index per engine (the facet index, the compliance grid's organs): built on
-    first use, kept while the engine lives."""
-
-    def __init__(self, make: Callable[[Engine], T]) -> None:
-        self._make = make
-        self._made: weakref.WeakKeyDictionary[Engine, T] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
-
-    def __call__(self, engine: Engine) -> T:
-        with self._lock:
-            if engine not in self._made:
-                self._made[engine] = self._make(engine)
-            return self._made[engine]
+def _portals(conn: Connection) -> dict[int, tuple[str | None, str | None]]:
+    return {pid: (region, level) for pid, region, level in conn.execute(select(Portal.id, Portal.region, Portal.level))}
 
 
 facet_index = PerEngine(FacetIndex)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, insert, inspect, text
 
 from storage import Archive
-from storage.archive.facets import change_marker
+from storage.archive.changes import change_marker
 from storage.archive.query import Filters
 from storage.models import Report
 from tests.support.commands import PG_URL

@@ -1,0 +1,160 @@
+"""The in-memory indexes (facet index, compliance grid) follow the archive through its journal (migration 0017):
+after each kind of write, by this archive or by another connection, the index kept across the writes equals one
+built from scratch, and it read the journal instead of the whole archive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, event, insert, text
+from sqlalchemy.orm import Session
+
+from storage import Archive, AttachmentRecord, PortalSpec, ReportRecord
+from storage.archive import facets as facets_module
+from storage.archive.compliance import ComplianceIndex, compliance_index
+from storage.archive.facets import FacetIndex, facet_index
+from storage.archive.query import SORTS
+from storage.bigrams import register
+from storage.models import Report
+from tests.support.sample_archive import SAMPLES, load
+
+
+def _facets(index: FacetIndex, conn: Connection, ids: list[int]) -> Any:
+    """Everything a page reads from the index: counts over all and over a subset, pages in every sort, levels."""
+    half = ids[::2]
+    return (index.counts(conn, None, 100), index.counts(conn, half, 100),
+            [index.page(conn, ids, 100, sort, 3, offset) for sort in SORTS for offset in (0, 2)],
+            [index.page(conn, half, 100, sort, 2, 1) for sort in SORTS],
+            {level: index.named_at(conn, level) for level in ("street", "township")})
+
+
+def _organs(index: ComplianceIndex, archive: Archive) -> list[tuple[Any, ...]]:
+    with Session(archive.engine) as s:
+        return [(o.portal, o.organ, o.level, o.region, o.region_code, o.display_name, o.years)
+                for o in index.organs(s)]
+
+
+def _writes(archive: Archive, other: Engine, ids: dict[str, int]) -> list[tuple[str, Callable[[], object]]]:
+    """One of every write that changes what the indexes hold: the archive's own, and plain SQL through another
+engine (as a crawl in another process or a hand-made correction writes)."""
+    sha = {s.title: hashlib.sha256(s.body.encode()).hexdigest() for s in SAMPLES}
+
+    def sql(statement: str) -> Callable[[], object]:
+        def run() -> None:
+            with other.begin() as conn:
+                conn.execute(text(statement))
+        return run
+
+    new = ReportRecord(url="http://www.changbai.nianbao.test/2025/9.html", content_sha256="9" * 64,
+                       body="长白县2024年报。", title="长白县2024年报", organ="长白县马鹿沟镇人民政府",
+                       report_year=2024, published=dt.date(2025, 5, 1), portal="changbai",
+                       attachments=(AttachmentRecord(url="http://www.changbai.nianbao.test/2025/9.ofd",
+                                                     file_name="9.ofd", format="ofd", size=1, sha256="1" * 64,
+                                                     status="ok", extractor="test"),))
+    first, second = ids["新抚区2023年政府信息公开工作年度报告"], ids["大安市2019年政府信息公开工作年度报告"]
+    return [
+        ("a new report with an attachment", lambda: archive.record(new)),
+        ("an edited text", lambda: archive.add_text_version(first, "新抚区2023年报（修订）", "b" * 64, {})),
+        ("tables read again with findings", lambda: archive.record_statistics(
+            sha["新抚区站前街道2017年政府信息公开工作年度报告"], {"format": "2021"}, [{"identity": "a"}])),
+        ("year, organ and date corrected", sql(f"UPDATE report SET report_year = 2018, organ = '站前街道', "
+                                               f"published = '2019-02-01' WHERE id = {second}")),
+        ("a sighting moved to another portal", sql(
+            "UPDATE sighting SET portal_id = (SELECT id FROM portal WHERE name = 'xinfu') "
+            "WHERE url = 'http://www.daan.nianbao.test/2024/5.html'")),
+        ("a portal moved to another region and level", sql(
+            "UPDATE portal SET region = '吉林省白城市洮北区', region_code = '220802', level = 'street' "
+            "WHERE name = 'daan'")),
+        ("an attachment's format", sql("UPDATE attachment SET format = 'wps' WHERE format = 'docx'")),
+        ("a portal registered", lambda: archive.add_portal(PortalSpec(
+            name="fusong", homepage="http://fusong.test/", region="吉林省白山市抚松县", level="county"))),
+        ("a report deleted", sql(f"DELETE FROM report WHERE id = {second}")),
+        ("a portal removed", lambda: archive.remove_portal("zhanqian")),
+        ("a report stored", lambda: archive.record(ReportRecord(
+            url="http://fusong.test/1.html", content_sha256="8" * 64, body="抚松县2023年报。", title="抚松县2023年报",
+            organ="抚松县人民政府", report_year=2023, published=dt.date(2024, 3, 1), portal="fusong"))),
+    ]
+
+
+def test_the_indexes_follow_the_journal_as_a_build_from_scratch(db_url: str) -> None:
+    archive, ids = load(db_url)
+    other = create_engine(db_url)  # another connection pool, as a crawl in another process writes
+    if other.dialect.name == "sqlite":  # with the bigram index's function, as every connection of ours has
+        event.listen(other, "connect", lambda connection, _record: register(connection))
+    facets, grid = facet_index(archive.engine), compliance_index(archive.engine)
+    with archive.engine.connect() as conn:
+        _facets(facets, conn, sorted(ids.values()))
+    _organs(grid, archive)
+    built = (facets.stats["full"], grid.stats["full"])
+    for what, write in _writes(archive, other, ids):
+        write()
+        with archive.engine.connect() as conn:
+            every = [r for r, in conn.execute(text("SELECT id FROM report ORDER BY id"))]
+            kept = _facets(facets, conn, every)
+            assert kept == _facets(FacetIndex(archive.engine), conn, every), what
+        assert _organs(grid, archive) == _organs(ComplianceIndex(archive.engine), archive), what
+    # every change was read from the journal: no build from scratch after the first
+    assert (facets.stats["full"], grid.stats["full"]) == built
+    assert facets.stats["journal"] >= len(_writes(archive, other, ids)) and grid.stats["journal"] >= 1
+    other.dispose()
+
+
+def test_a_recrawl_that_changes_nothing_indexed_journals_nothing(db_url: str) -> None:
+    """A re-crawl rewrites every sighting's last_seen and status: nothing the indexes hold, so no journal row."""
+    archive, _ = load(db_url)
+    with archive.engine.begin() as conn:
+        before = conn.execute(text("SELECT count(*) FROM archive_journal")).scalar()
+        conn.execute(text("UPDATE sighting SET last_seen = first_seen, http_status = 304"))
+        conn.execute(text("UPDATE report SET meta = '{}', title = title"))
+        assert conn.execute(text("SELECT count(*) FROM archive_journal")).scalar() == before
+        conn.execute(text("UPDATE report SET organ = organ || '办'"))
+        assert conn.execute(text("SELECT count(*) FROM archive_journal")).scalar() == before + len(SAMPLES)
+
+
+def test_too_many_changes_read_everything_again(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal naming more reports than is worth reading one by one: the index reads the whole archive."""
+    archive, ids = load(db_url)
+    index = facet_index(archive.engine)
+
+    def reports() -> int:
+        with archive.engine.connect() as conn:
+            return index.counts(conn, None, 10)[0]
+
+    assert reports() == len(SAMPLES)
+    monkeypatch.setattr(facets_module, "_JOURNAL_AT_LEAST", 1)
+    archive.add_text_version(ids["新抚区2023年政府信息公开工作年度报告"], "修订", "c" * 64, {})
+    assert reports() == len(SAMPLES) + 1
+    assert index.stats["full"] == 2 and index.stats["journal"] == 0
+
+
+def test_a_write_that_commits_after_a_later_one_is_not_missed(pg_url: str) -> None:
+    """PostgreSQL draws journal sequence numbers before commit: a transaction that wrote first and commits last
+    has the lower number. Read by position in the sequence, its report was lost; read by transaction it is not.
+    A TRUNCATE journals "everything"."""
+    archive, _ = load(pg_url)
+    index = facet_index(archive.engine)
+
+    def years() -> dict[Any, int]:
+        with archive.engine.connect() as conn:
+            return dict(index.counts(conn, None, 100)[1]["year"])
+
+    assert 2030 not in years()
+    engine = create_engine(pg_url)
+    with engine.connect() as first, engine.connect() as second:
+        slow = first.begin()
+        first.execute(insert(Report).values(content_sha256="e" * 64, body="先写", title="先写", report_year=2030))
+        with second.begin():
+            second.execute(insert(Report).values(content_sha256="f" * 64, body="后写", title="后写",
+                                                 report_year=2031))
+        assert years()[2031] == 1 and 2030 not in years()
+        slow.commit()
+    assert years()[2030] == 1
+    assert index.stats["full"] == 1
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE report_statistics"))
+    assert years()[2030] == 1 and index.stats["full"] == 2
+    engine.dispose()
