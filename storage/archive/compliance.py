@@ -21,7 +21,7 @@ from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
-from storage.archive.changes import ChangeWatch, PerEngine, Position, parts
+from storage.archive.changes import ChangeWatch, PerEngine, Position, parts, settle
 from storage.archive.levels import organ_level_of
 from storage.models import Portal, Report, ReportStatistics, ReportVersion, Sighting
 
@@ -162,9 +162,9 @@ class ComplianceIndex:
     The grid reads one row per report and sighting (100,000 at 100,000 reports: 1.0–1.5 s of SQL and 0.6 s of
     Python to group them), so, like the facet index (storage.archive.facets), the grouped organs are kept and, when
     the archive's change marker moves, only the portals the journal touches are read and grouped again: those it
-    names, and those where the reports it names were or are seen (organs are grouped per portal). Everything is read
-    again when the journal says so or touches more than ``_JOURNAL_AT_MOST`` of the portals. ``stats`` counts the
-    refreshes of each kind (``full``, ``journal``).
+    names (a portal's own row, or a sighting's) and those where the reports it names are seen (organs are grouped
+    per portal). Everything is read again when the journal says so or touches more than ``_JOURNAL_AT_MOST`` of the
+    portals. ``stats`` counts the refreshes of each kind (``full``, ``journal``).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -174,7 +174,6 @@ class ComplianceIndex:
         self._marker: object = None
         self._position: Position | None = None
         self._by_portal: dict[int, list[_Organ]] = {}  # portal id → its organs
-        self._seen_at: dict[int, set[int]] = {}  # report id → the portals it is seen at
         self._organs: list[_Organ] = []
 
     def organs(self, s: Session) -> list[_Organ]:
@@ -185,19 +184,17 @@ class ComplianceIndex:
                 return self._organs
             if self._position is not None:
                 changes, position = self._watch.since(conn, self._position)
-                portals = changes.portals.union(*(self._seen_at.get(r, ()) for r in changes.reports))
+                portals = changes.portals | changes.sighted
                 for part in parts(sorted(changes.reports)):
                     portals.update(s.scalars(select(Sighting.portal_id).where(Sighting.report_id.in_(part),
                                                                                Sighting.portal_id.is_not(None))))
                 if not changes.everything and len(portals) <= max(_JOURNAL_AT_LEAST,
                                                                   _JOURNAL_AT_MOST * len(self._by_portal)):
-                    for report_id in changes.reports:
-                        self._seen_at.pop(report_id, None)
                     self._regroup([r for part in parts(sorted(portals)) for r in _rows(s, part)], portals)
                     self._marker, self._position = marker, position
                     self.stats["journal"] += 1
                     return self._organs
-            self._position, self._by_portal, self._seen_at = self._watch.position(conn), {}, {}
+            self._position, self._by_portal = self._watch.position(conn), {}
             self._regroup(_rows(s, None), set())
             self._marker = marker
             self.stats["full"] += 1
@@ -207,13 +204,11 @@ class ComplianceIndex:
         """Group ``rows`` (every row of the portals read) in place of what ``portals`` had."""
         for portal in portals:
             self._by_portal.pop(portal, None)
-        for r in rows:
-            if r["report_id"] is not None:
-                self._seen_at.setdefault(r["report_id"], set()).add(r["portal_id"])
         for portal_id, organs in _group(rows).items():
             self._by_portal[portal_id] = organs
         self._organs = sorted((o for organs in self._by_portal.values() for o in organs),
                               key=lambda o: (o.portal, o.organ))
+        settle()
 
 
 def _rows(s: Session, portals: list[int] | None) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, inspect, select
 
-from storage.archive.changes import ChangeWatch, PerEngine, Position, parts
+from storage.archive.changes import ChangeWatch, PerEngine, Position, parts, settle
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
 
@@ -116,6 +116,7 @@ class FacetIndex:
                 self._update(conn, changed)
                 self.marker, self._position = marker, position
                 self.stats["journal"] += 1
+                settle()
                 return
         self._position, self._portals = self._watch.position(conn), _portals(conn)
         rows = self._read(conn, None)
@@ -131,6 +132,7 @@ class FacetIndex:
         self._totals = [Counter(c for c in group if c >= 0) for group in codes]
         self._rows, self._orders, self._seeds = {r[0]: r[:3] for r in rows}, {}, {}
         self.stats["full"] += 1
+        settle()
 
     def _read(self, conn: Connection, ids: Sequence[int] | None) -> list[tuple[int, Any, Any, tuple[Any, ...]]]:
         """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report)."""

@@ -27,29 +27,33 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
-# table → (its columns naming a report, its columns naming a portal, the columns whose change is journaled)
-JOURNALED = {
-    "report": (("id",), (), ("report_year", "organ", "published")),
-    "sighting": (("report_id",), (), ("report_id", "portal_id")),
-    "attachment": (("report_id",), (), ("report_id", "format")),
-    "report_statistics": (("report_id",), (), ("report_id", "findings_count")),
-    "report_version": (("old_report_id", "new_report_id"), (), ("old_report_id", "new_report_id")),
-    "portal": ((), ("id",), ("name", "display_name", "region", "region_code", "level")),
+# table → its journal rows, each (the column naming a report, the column naming a portal), and the columns whose
+# change is journaled. A sighting's row names both: the compliance grid groups organs by portal, and a sighting
+# deleted or moved leaves no other trace of the portal it was on.
+JOURNALED: dict[str, tuple[tuple[tuple[str | None, str | None], ...], tuple[str, ...]]] = {
+    "report": ((("id", None),), ("report_year", "organ", "published")),
+    "sighting": ((("report_id", "portal_id"),), ("report_id", "portal_id")),
+    "attachment": ((("report_id", None),), ("report_id", "format")),
+    "report_statistics": ((("report_id", None),), ("report_id", "findings_count")),
+    "report_version": ((("old_report_id", None), ("new_report_id", None)), ("old_report_id", "new_report_id")),
+    "portal": (((None, "id"),), ("name", "display_name", "region", "region_code", "level")),
 }
 
 
+def _row(row: str, pair: tuple[str | None, str | None], xid: str) -> str:
+    return ", ".join(f"{row}.{c}" if c else "NULL" for c in pair) + xid
+
+
 def _values(table: str, row: str, xid: str) -> str:
-    reports, portals, _ = JOURNALED[table]
-    rows = [f"({row}.{c}, NULL{xid})" for c in reports] + [f"(NULL, {row}.{c}{xid})" for c in portals]
-    return f"INSERT INTO archive_journal ({_columns(xid)}) VALUES {', '.join(rows)};"
+    rows = ", ".join(f"({_row(row, pair, xid)})" for pair in JOURNALED[table][0])
+    return f"INSERT INTO archive_journal ({_columns(xid)}) VALUES {rows};"
 
 
 def _moved(table: str, xid: str, differ: str) -> str:
-    """An update: the old report or portal too, when the row now names another (a sighting moved elsewhere)."""
-    reports, portals, _ = JOURNALED[table]
-    return " ".join(f"INSERT INTO archive_journal ({_columns(xid)}) SELECT {values} WHERE old.{c} {differ} new.{c};"
-                    for c, values in [(c, f"old.{c}, NULL{xid}") for c in reports]
-                    + [(c, f"NULL, old.{c}{xid}") for c in portals] if c != "id")
+    """An update: the old row too, when the row now names another report or portal (a sighting moved)."""
+    return " ".join(f"INSERT INTO archive_journal ({_columns(xid)}) SELECT {_row('old', pair, xid)} WHERE "
+                    + " OR ".join(f"old.{c} {differ} new.{c}" for c in pair if c) + ";"
+                    for pair in JOURNALED[table][0] if "id" not in pair)
 
 
 def _columns(xid: str) -> str:
@@ -57,7 +61,7 @@ def _columns(xid: str) -> str:
 
 
 def _sqlite(table: str) -> dict[str, str]:
-    watched = JOURNALED[table][2]
+    watched = JOURNALED[table][1]
     changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in watched)
     return {f"{table}_journal_ai": f"AFTER INSERT ON {table} BEGIN {_values(table, 'new', '')} END",
             f"{table}_journal_ad": f"AFTER DELETE ON {table} BEGIN {_values(table, 'old', '')} END",
@@ -66,7 +70,7 @@ def _sqlite(table: str) -> dict[str, str]:
 
 
 def _postgresql(table: str) -> str:
-    watched = JOURNALED[table][2]
+    watched = JOURNALED[table][1]
     xid = ", pg_current_xact_id()::text::bigint"
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
     moved = _moved(table, xid, "IS DISTINCT FROM")
