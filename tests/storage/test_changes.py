@@ -5,6 +5,7 @@ built from scratch, and it read the journal instead of the whole archive."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -158,3 +159,23 @@ def test_a_write_that_commits_after_a_later_one_is_not_missed(pg_url: str) -> No
         conn.execute(text("TRUNCATE report_statistics"))
     assert years()[2030] == 1 and index.stats["full"] == 2
     engine.dispose()
+
+
+def test_the_indexes_are_kept_out_of_full_collections(sqlite_url: str) -> None:
+    """A built or updated index is frozen out of the cyclic collector's walks (a full collection walked every
+    entry of its lists, sets and dicts: 95–111 ms on every second compliance grid at 100,000 reports)."""
+    archive, ids = load(sqlite_url)
+    gc.unfreeze()
+    try:
+        facets, grid = facet_index(archive.engine), compliance_index(archive.engine)
+        for _ in range(2):  # a build, then an update from the journal
+            with archive.engine.connect() as conn:
+                _facets(facets, conn, sorted(ids.values()))
+            _organs(grid, archive)
+            walked = {id(o) for generation in range(3) for o in gc.get_objects(generation)}
+            assert id(facets.codes[0]) not in walked and id(facets._rows) not in walked
+            assert id(grid._by_portal) not in walked and id(grid._organs) not in walked
+            archive.record_statistics(hashlib.sha256(SAMPLES[0].body.encode()).hexdigest(), {"format": "2021"}, [])
+        assert facets.stats["journal"] and grid.stats["journal"]
+    finally:
+        gc.unfreeze()
