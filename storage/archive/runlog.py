@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Text, cast, exists, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Row, Text, cast, exists, func, literal, literal_column, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
@@ -55,6 +55,14 @@ class RunLog(ArchiveBase):
             return quick & cast(CrawlRun.portals, JSONB).contains([portal])
         each = func.json_each(CrawlRun.portals).table_valued("value")
         return quick & exists(select(literal(1)).select_from(each).where(each.c.value == portal))
+
+    def _named(self, names: Sequence[str]) -> ColumnElement[bool]:
+        """``portal.name`` in ``names``, as one value: a JSON array on SQLite, an array on PostgreSQL. A crawl of
+        every portal names thousands, and a parameter each cost more than the query (2,000: 25–35 ms on PostgreSQL,
+        building and sending the statement)."""
+        if self.engine.dialect.name == "postgresql":
+            return Portal.name == func.any(literal(list(names), ARRAY(Text)))
+        return Portal.name.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(names)))))
 
     def runs_page(self, limit: int = 20, offset: int = 0, portal: str | None = None, *,
                   keys: Sequence[str] = ()) -> tuple[list[RunView], int]:
@@ -146,7 +154,7 @@ class RunLog(ArchiveBase):
                    .outerjoin(ReportVersion, ReportVersion.old_report_id == Report.id)  # a text since edited
                    .join(Sighting, or_(Sighting.report_id == Report.id, Sighting.url == ReportVersion.url))
                    .outerjoin(Portal, Portal.id == Sighting.portal_id)
-                   .where(*in_span, or_(Sighting.run_id == run_id, Portal.name.in_(portals)))
+                   .where(*in_span, or_(Sighting.run_id == run_id, self._named(portals)))
                    .group_by(Report.id).order_by(Report.id).limit(limit))
             changed = (select(Report.id, literal("changed").label("change"), Report.title, Report.organ,
                               Report.report_year, func.min(ReportVersion.url).label("url"),
