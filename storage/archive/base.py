@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, func, literal, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.types import TypeEngine
 
 from storage.session import get_engine, read_sessions
 
@@ -13,6 +16,16 @@ from storage.session import get_engine, read_sessions
 def _insert(engine: Engine) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
     return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+
+def among(dialect: str, column: ColumnElement[Any], values: Sequence[Any], item: TypeEngine[Any]
+          ) -> ColumnElement[bool]:
+    """``column`` in ``values``, bound as one value: a JSON array read by ``json_each`` on SQLite, an array on
+    PostgreSQL. Thousands of values (a query's ids, a crawl's portals) as a parameter each cost more than the query
+    (2,000 portal names: 25–35 ms on PostgreSQL to build and send the statement) and can pass SQLite's limit."""
+    if dialect == "sqlite":
+        return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(values)))))
+    return column == func.any(literal(list(values), postgresql.ARRAY(item)))
 
 
 class ArchiveBase:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, literal, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Integer, or_, select, update
 
-from storage.archive.base import ArchiveBase, _insert
+from storage.archive.base import ArchiveBase, _insert, among
 from storage.archive.query import Filters, Query, parse_terms
 from storage.archive.records import ArchiveError, ChangeEvent, VersionView
 from storage.models import Attachment, Portal, Report, ReportVersion, Sighting, utcnow
@@ -165,9 +163,11 @@ class History(ArchiveBase):
                 # on SQLite for 公开 on one portal, 595 → 150 on PostgreSQL for 公开 and a level), then the events
                 # among them. SQLite without filters: the ids from the FTS5 indexes alone, as a statement. Filters
                 # alone, and PostgreSQL without filters, keep the planner's own plan (an array of 97,940 ids for
-                # 公开 made PostgreSQL sort them all: 47 → 294 ms)
-                chosen = [_among(dialect, search.matching_list(conn, terms, filters, where)) if filters
-                          else (Report.id + 0).in_(search.matching_ids(conn, terms, filters, where))]
+                # 公开 made PostgreSQL sort them all: 47 → 294 ms). "+ 0" keeps the planners walking the events' own
+                # order (first_seen: 0016) rather than reading each listed report to sort them (SQLite read every
+                # body, stored inline before first_seen: 450 ms for 公开; PostgreSQL 179 → 145 ms for 公开 and a level)
+                chosen = [among(dialect, Report.id + 0, search.matching_list(conn, terms, filters, where), Integer)
+                          if filters else (Report.id + 0).in_(search.matching_ids(conn, terms, filters, where))]
         with self._read() as s:
             first_url = (select(Sighting.url).where(Sighting.report_id == Report.id)
                          .order_by(Sighting.id).limit(1).scalar_subquery())
@@ -198,17 +198,6 @@ class History(ArchiveBase):
                                           .where(Sighting.withdrawn_at.is_not(None), *chosen)
                                           .order_by(Sighting.withdrawn_at.desc()).limit(limit))]
         return sorted(events, key=lambda e: e.at, reverse=True)[:limit]
-
-
-def _among(dialect: str, ids: list[int]) -> ColumnElement[bool]:
-    """``report.id`` in ``ids``, as one value (tens of thousands of ids are more than a statement's parameters):
-    a JSON array on SQLite, an array on PostgreSQL. "+ 0" keeps the planners walking the events' own order
-    (``first_seen``: migration 0016) rather than reading each listed report to sort them (SQLite read every body,
-    stored inline before ``first_seen``: 450 ms for the 97,940 reports holding 公开; PostgreSQL 179 → 145 ms for
-    公开 and a level)."""
-    if dialect == "sqlite":
-        return (Report.id + 0).in_(select(literal_column("value")).select_from(func.json_each(json.dumps(ids))))
-    return (Report.id + 0) == func.any(literal(ids, ARRAY(Integer)))
 
 
 def _paragraph_diff(old: list[str], new: list[str], context: int = 1) -> list[str]:
