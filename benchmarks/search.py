@@ -314,6 +314,8 @@ def measure_other_pages(name: str, archive: Archive) -> None:
         ("/api/reports/ID", [f"/api/reports/{i}" for i in reports]),
         ("/feed.atom", ["/feed.atom"] * 3),
         ("/feed.atom?q= (3 chars)", [f"/feed.atom?q={t}" for t in common]),
+        ("/feed.atom?q=公开&filter", [f"/feed.atom?q=公开&{f}" for f in ("region=22", "portal=p007", "level=street",
+                                                                        "year=2019")]),
         ("/portals/NAME", [f"/portals/{n}" for n in names]),
         ("/portals/NAME/feed.atom", [f"/portals/{n}/feed.atom" for n in names]),
         ("/compliance", ["/compliance"] * 3),
