@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
 
@@ -320,18 +321,17 @@ class Query:
         seen = self._seen_ids(conn, filters)
         return [i for i in by_terms if i in seen]
 
-    def _seen_ids(self, conn: Connection, filters: Filters) -> set[int]:
-        """The reports ``conditions`` keeps for the portal filters (region, portal, level), read from sighting and
-        portal, and for a level also by their organs' names (from the facet index), as ``conditions`` tests them."""
+    def _seen_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
+        """The reports ``conditions`` keeps for the portal filters (region, portal, level), without a text."""
         def seen_on(conditions: list[ColumnElement[bool]]) -> set[int]:
             return set(_ids(conn, select(Sighting.report_id).join(Portal, Sighting.portal).where(*conditions)))
 
+        level, rest = (filters.level or "").strip(), self._portal_conditions(replace(filters, level=None), Portal)
+        if level and not rest:  # a level alone: each report's levels are in the facet index (its portals', organ's)
+            return facet_index(self.engine).at_level(conn, level, seen=True)
         ids = seen_on(self._portal_conditions(filters, Portal))
-        level = (filters.level or "").strip()
         if level in ORGAN_LEVELS:  # also a street office's report on a county portal, by its organ's name
-            named = facet_index(self.engine).named_at(conn, level)
-            rest = self._portal_conditions(replace(filters, level=None), Portal)
-            ids |= named & seen_on(rest) if rest else named
+            ids |= facet_index(self.engine).at_level(conn, level, seen=False) & seen_on(rest)
         return ids
 
     def count(self, query: str | None, filters: Filters = Filters()) -> int:

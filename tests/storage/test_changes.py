@@ -30,7 +30,8 @@ def _facets(index: FacetIndex, conn: Connection, ids: list[int]) -> Any:
     return (index.counts(conn, None, 100), index.counts(conn, half, 100),
             [index.page(conn, ids, 100, sort, 3, offset) for sort in SORTS for offset in (0, 2)],
             [index.page(conn, half, 100, sort, 2, 1) for sort in SORTS],
-            {level: index.named_at(conn, level) for level in ("street", "township")})
+            {(level, seen): index.at_level(conn, level, seen=seen) for level in ("street", "township", "county")
+             for seen in (False, True)})
 
 
 def _organs(index: ComplianceIndex, archive: Archive) -> list[tuple[Any, ...]]:
