@@ -279,11 +279,14 @@ class Compliance(ArchiveBase):
             raise ValueError(f"first year {first} is after last year {last}")
         span = list(range(first, last + 1)) if first is not None and last is not None else []
         out = []
+        # per level and year: the deadline, and the one (immutable) cell of every organ missing then
+        due = {(lv, year): deadlines.due(lv, year) for lv in LEVELS for year in span}
+        missing = {key: ComplianceCell(key[1], "missing", day) for key, day in due.items()}
         for o in organs:
             if level is None or o.level == level:
                 row = ComplianceRow(o.portal, o.display_name, o.region, o.region_code, o.organ, o.level)
-                row.cells.update((year, _cell(year, deadlines.due(o.level, year), o.years.get(year)))
-                                 for year in span)
+                row.cells.update((year, _cell(year, due[o.level, year], found) if (found := o.years.get(year))
+                                  else missing[o.level, year]) for year in span)
                 out.append(row)
         return ComplianceGrid(span, sorted(out, key=SORT_KEYS[sort]), deadlines)
 
@@ -319,9 +322,7 @@ def _found(rows: list[dict[str, Any]]) -> _Found:
     return _Found(min(rows, key=lambda r: (bool(r["superseded"]), -r["report_id"])), min(dates) if dates else None)
 
 
-def _cell(year: int, due: dt.date, found: _Found | None) -> ComplianceCell:
-    if found is None:
-        return ComplianceCell(year, "missing", due)
+def _cell(year: int, due: dt.date, found: _Found) -> ComplianceCell:
     current, published = found
     status = "undated" if published is None else ("on_time" if published <= due else "late")
     return ComplianceCell(year, status, due, current["report_id"], published,
