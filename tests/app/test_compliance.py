@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from nianbao.demo import DemoServer, compliance_portals
+from nianbao.web import compliance as page_module
+from nianbao.web import create_app
 from storage import Archive, PortalSpec
 from storage.archive.compliance import Deadlines, organ_key, organ_level
 from tests.support.browser import chromium_page, require_browser, serving, shot
@@ -184,3 +188,22 @@ def test_compliance_page_in_chromium(sqlite_url: str) -> None:
         assert p.evaluate("document.documentElement.scrollWidth") <= 390  # the grid scrolls inside its box
         csv_text = p.request.get(base + href).text()
         assert csv_text.lstrip("\ufeff").startswith("portal,region,region_code,organ,level,year,status")
+
+
+def test_the_page_shows_the_organs_a_hundred_at_a_time(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grid's page shows ROWS_PER_PAGE organs (300 × 17 years in one page were 1.1 MB of HTML); the totals and
+    the CSV cover every organ, the pager walks them in the grid's order, a page past the end shows the last."""
+    monkeypatch.setattr(page_module, "ROWS_PER_PAGE", 2)
+    archive = Archive(sqlite_url)
+    for n in range(5):
+        archive.add_portal(PortalSpec(name=f"p{n}", homepage=f"http://p{n}.test/", region=f"吉林省{n}县"))
+    client = TestClient(create_app(archive))
+    seen = []
+    for number in (1, 2, 3):
+        html = client.get("/compliance", params={"page": number}).text
+        seen += re.findall(r'<a href="/portals/(p\d)">', html)
+        assert "5 organ(s)" in html and ("next →" in html) == (number < 3), number
+    assert seen == [f"p{n}" for n in range(5)]
+    assert re.findall(r'<a href="/portals/(p\d)">', client.get("/compliance?page=99").text) == ["p4"]
+    assert client.get("/compliance?page=0").status_code == 422
+    assert len(client.get("/compliance.csv").text.strip().splitlines()) == 1  # no year found yet: a header only
