@@ -261,7 +261,8 @@ def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTr
     kinds += [(f"{n}-character terms", queries(n, rng)[:PAGE_QUERIES]) for n in (2, 3, 6)]
     kinds.append(("3-char place names", [_place(rng) + rng.choice("县区市") for _ in range(PAGE_QUERIES)]))
     # what people type most, and what every report prints: long terms found in (nearly) every report
-    kinds.append(("phrases in every report", ["政府信息公开", "信息公开工作", "依申请公开", "政府信息公开工作年度报告"]))
+    kinds.append(("phrases in every report", ["政府信息公开", "信息公开工作", "依申请公开",
+                                              "政府信息公开工作年度报告"]))
     client.get("/")  # builds the facet index once (timed separately below)
 
     def here(asked: dict[str, str]) -> float:
