@@ -61,7 +61,8 @@ def change_marker(conn: Connection, probe: sqlite3.Connection | None) -> object:
 
 
 class ChangeWatch:
-    """The change marker and journal of one engine's archive, for one in-memory index (used under its lock): on a
+    """The change marker and journal of one engine's archive as one in-memory index last read them (used under the
+    index's lock): :meth:`pending` says what was committed since, :meth:`read` records that the index read it. On a
     SQLite file the marker is read through a connection of the watch's own."""
 
     def __init__(self, engine: Engine) -> None:
@@ -69,6 +70,31 @@ class ChangeWatch:
         self._probe: sqlite3.Connection | None = None
         self._postgresql = engine.dialect.name == "postgresql"
         self._journal: bool | None = None  # whether the archive has the journal (migration 0017)
+        self._marker: object = None  # the marker and journal position when the index last read the archive
+        self._position: Position | None = None
+        self._next: tuple[object, Position | None] = (None, None)  # what pending() saw, for read()
+
+    def pending(self, conn: Connection) -> Changes | None:
+        """What was committed since the index last read the archive: None when nothing; ``everything`` when it never
+        did, or the archive has no journal. The marker and the position are read here, before the index reads any
+        data, so a write that commits in between is named again next time, never missed."""
+        marker = self.marker(conn)
+        if marker == self._marker:
+            return None
+        if self._position is None:
+            self._next = (marker, self.position(conn))
+            return Changes(set(), set(), set(), True)
+        changes, position = self.since(conn, self._position)
+        self._next = (marker, position)
+        return changes
+
+    def read(self) -> None:
+        """The index has read what the last :meth:`pending` named (or everything): the next call starts there."""
+        self._marker, self._position = self._next
+
+    def stale(self) -> None:
+        """Consult the journal on the next :meth:`pending` even if the marker stands still."""
+        self._marker = None
 
     def marker(self, conn: Connection) -> object:
         database = self.engine.url.database
@@ -77,8 +103,8 @@ class ChangeWatch:
         return change_marker(conn, self._probe)
 
     def position(self, conn: Connection) -> Position | None:
-        """Where the journal stands now: read before reading the whole archive. None on an archive from before
-        migration 0017 (only an old schema opened without upgrading it): every change is then read in whole."""
+        """Where the journal stands now. None on an archive from before migration 0017 (only an old schema opened
+        without upgrading it): every change then reads everything."""
         if self._journal is None:
             self._journal = inspect(self.engine).has_table(JournalEntry.__tablename__)
         if not self._journal:

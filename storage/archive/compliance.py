@@ -21,7 +21,7 @@ from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
 from storage.archive.base import ArchiveBase
-from storage.archive.changes import ChangeWatch, PerEngine, Position, parts, settle
+from storage.archive.changes import ChangeWatch, PerEngine, parts, settle
 from storage.archive.levels import organ_level_of
 from storage.models import Portal, Report, ReportStatistics, ReportVersion, Sighting
 
@@ -171,32 +171,27 @@ class ComplianceIndex:
         self.stats: Counter[str] = Counter()
         self._watch = ChangeWatch(engine)
         self._lock = threading.Lock()
-        self._marker: object = None
-        self._position: Position | None = None
         self._by_portal: dict[int, list[_Organ]] = {}  # portal id → its organs
         self._organs: list[_Organ] = []
 
     def organs(self, s: Session) -> list[_Organ]:
         with self._lock:
-            conn = s.connection()
-            marker = self._watch.marker(conn)  # read before the data: a write in between is read again next time
-            if marker == self._marker:
+            changes = self._watch.pending(s.connection())
+            if changes is None:
                 return self._organs
-            if self._position is not None:
-                changes, position = self._watch.since(conn, self._position)
+            if not changes.everything:
                 portals = changes.portals | changes.sighted
                 for part in parts(sorted(changes.reports)):
                     portals.update(s.scalars(select(Sighting.portal_id).where(Sighting.report_id.in_(part),
                                                                                Sighting.portal_id.is_not(None))))
-                if not changes.everything and len(portals) <= max(_JOURNAL_AT_LEAST,
-                                                                  _JOURNAL_AT_MOST * len(self._by_portal)):
+                if len(portals) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * len(self._by_portal)):
                     self._regroup([r for part in parts(sorted(portals)) for r in _rows(s, part)], portals)
-                    self._marker, self._position = marker, position
+                    self._watch.read()
                     self.stats["journal"] += 1
                     return self._organs
-            self._position, self._by_portal = self._watch.position(conn), {}
+            self._by_portal = {}
             self._regroup(_rows(s, None), set())
-            self._marker = marker
+            self._watch.read()
             self.stats["full"] += 1
             return self._organs
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, inspect, select
 
-from storage.archive.changes import ChangeWatch, PerEngine, Position, parts, settle
+from storage.archive.changes import ChangeWatch, PerEngine, parts, settle
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
 
@@ -74,7 +74,6 @@ class FacetIndex:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.marker: object = None
         self.reports = 0
         # per group: report id → signature number (a list indexed by id; -1 where no report), the signatures
         self.codes: list[list[int]] = [[] for _ in GROUPS]
@@ -87,7 +86,6 @@ class FacetIndex:
         self._interned: list[dict[tuple[Any, ...], int]] = [{} for _ in GROUPS]  # signature → its number
         self._has_attachments: bool | None = None  # archives from before migration 0004 have no attachment table
         self._watch = ChangeWatch(engine)
-        self._position: Position | None = None  # where the journal stood when the index last read the archive
         self._portals: dict[int, tuple[str | None, str | None]] = {}  # portal id → (region, level)
         self._rows: dict[int, tuple[Any, ...]] = {}  # report id → (id, report year, published)
         # sort → every report id in that sort's order, and each id's position in it; made when first asked, from
@@ -99,27 +97,27 @@ class FacetIndex:
     def refresh(self, conn: Connection, *, force: bool = False) -> None:
         """Bring the index up to date when the archive changed since it last read it: the reports the journal names
         (and those seen at a portal it names) are read again; everything when it says so or names more than
-        ``_JOURNAL_AT_MOST`` of the reports (or ``force``). The marker and the journal's position are read before
-        the data, so a write that lands in between is read again next time, never missed."""
+        ``_JOURNAL_AT_MOST`` of the reports (or ``force``)."""
         if self._has_attachments is None or force:
             self._has_attachments = inspect(self.engine).has_table("attachment")
-        marker = self._watch.marker(conn)
-        if marker == self.marker and not force:
+        if force:
+            self._watch.stale()
+        changes = self._watch.pending(conn)
+        if changes is None:
             return
-        if self._position is not None and not force:
-            changes, position = self._watch.since(conn, self._position)
+        if not (force or changes.everything):
             changed = changes.reports
-            if changes.portals and not changes.everything:
+            if changes.portals:
                 self._portals = _portals(conn)
                 for part in parts(sorted(changes.portals)):
                     changed |= set(conn.scalars(select(Sighting.report_id).where(Sighting.portal_id.in_(part))))
-            if not changes.everything and len(changed) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * self.reports):
+            if len(changed) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * self.reports):
                 self._update(conn, changed)
-                self.marker, self._position = marker, position
+                self._watch.read()
                 self.stats["journal"] += 1
                 settle()
                 return
-        self._position, self._portals = self._watch.position(conn), _portals(conn)
+        self._portals = _portals(conn)
         rows = self._read(conn, None)
         size = max((r[0] for r in rows), default=0) + 1
         codes = [[-1] * size for _ in GROUPS]
@@ -128,20 +126,21 @@ class FacetIndex:
             for group, signature in enumerate(values):
                 codes[group][report_id] = interned[group].setdefault(signature, len(interned[group]))
         self.codes, self.signatures, self._interned = codes, [list(group) for group in interned], interned
-        self.reports, self.marker, self._everything, self._levels = len(rows), marker, None, {}
+        self.reports, self._everything, self._levels = len(rows), None, {}
         self._ids = {r[0] for r in rows}
         self._totals = [Counter(c for c in group if c >= 0) for group in codes]
         self._rows, self._orders, self._seeds = {r[0]: r[:3] for r in rows}, {}, {}
+        self._watch.read()
         self.stats["full"] += 1
         settle()
 
     def _read(self, conn: Connection, ids: Sequence[int] | None) -> list[tuple[int, Any, Any, tuple[Any, ...]]]:
         """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report)."""
-        def among(column: Any, statement: Any) -> Any:
+        def only(column: Any, statement: Any) -> Any:
             return statement if ids is None else statement.where(column.in_(ids))
 
         seen: dict[int, tuple[set[str], set[str]]] = {}
-        for report_id, portal_id in conn.execute(among(Sighting.report_id,
+        for report_id, portal_id in conn.execute(only(Sighting.report_id,
                                                        select(Sighting.report_id, Sighting.portal_id))):
             regions, levels = seen.setdefault(report_id, (set(), set()))
             region, level = self._portals.get(portal_id, (None, None))
@@ -151,13 +150,13 @@ class FacetIndex:
                 levels.add(level)
         formats: dict[int, set[str]] = {}
         if self._has_attachments:
-            for report_id, fmt in conn.execute(among(Attachment.report_id,
+            for report_id, fmt in conn.execute(only(Attachment.report_id,
                                                      select(Attachment.report_id, Attachment.format).distinct())):
                 formats.setdefault(report_id, set()).add(fmt)
-        findings = dict(conn.execute(among(ReportStatistics.report_id, select(ReportStatistics.report_id,
+        findings = dict(conn.execute(only(ReportStatistics.report_id, select(ReportStatistics.report_id,
                                                                               ReportStatistics.findings_count))).all())
         out = []
-        for report_id, year, organ, published in conn.execute(among(Report.id, select(
+        for report_id, year, organ, published in conn.execute(only(Report.id, select(
                 Report.id, Report.report_year, Report.organ, Report.published))):
             regions, levels = seen.get(report_id, ((), ()))
             n_findings = findings.get(report_id)
@@ -253,7 +252,7 @@ class FacetIndex:
         with self._lock:
             self.refresh(conn)
             if not self._knows(ids):
-                self.marker = None  # stored after the marker was read: read the journal again, now it is known
+                self._watch.stale()  # stored after the marker was read: read the journal again, now it is known
                 self.refresh(conn)
                 if not self._knows(ids):  # deleted since the ids were read: not counted
                     ids = [i for i in ids if i < len(self.codes[0]) and self.codes[0][i] >= 0]
