@@ -92,6 +92,11 @@ class ChangeWatch:
         """The index has read what the last :meth:`pending` named (or everything): the next call starts there."""
         self._marker, self._position = self._next
 
+    @property
+    def last(self) -> Position | None:
+        """The journal position of the last :meth:`read` (None before one, or without a journal)."""
+        return self._position
+
     def stale(self) -> None:
         """Consult the journal on the next :meth:`pending` even if the marker stands still."""
         self._marker = None

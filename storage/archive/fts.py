@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     TableClause,
     column,
+    exists,
     intersect,
     literal_column,
     or_,
@@ -76,11 +77,14 @@ def _plan(terms: Sequence[str], bigrams: bool) -> tuple[list[list[Select[Any]]],
     return one_each + either, scanned
 
 
-def fts_conditions(terms: Sequence[str], bigrams: bool) -> tuple[list[ColumnElement[bool]], list[str]]:
+def fts_conditions(terms: Sequence[str], bigrams: bool, rows: bool = False
+                   ) -> tuple[list[ColumnElement[bool]], list[str]]:
     """Conditions on ``report`` for the terms the indexes answer (every term, with ``bigrams``), and the terms
-    left over for a scan."""
+    left over for a scan. ``rows``: each row asks the index about its own id (FTS5 seeks to that rowid in each
+    token's list), for a few given rows; otherwise ``IN`` the index's whole answer."""
     plan, scanned = _plan(terms, bigrams)
-    return [or_(*(Report.id.in_(lookup) for lookup in lookups)) for lookups in plan], scanned
+    return [or_(*(exists(lookup.where(lookup.selected_columns[0] == Report.id)) if rows else Report.id.in_(lookup)
+                  for lookup in lookups)) for lookups in plan], scanned
 
 
 def matching_ids(terms: Sequence[str], bigrams: bool) -> Select[Any] | CompoundSelect | None:

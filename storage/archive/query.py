@@ -27,6 +27,7 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     Engine,
+    Integer,
     Select,
     and_,
     column,
@@ -41,13 +42,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from storage.archive import pggrams
+from storage.archive.base import among
 from storage.archive.facets import FACETS, NO_ATTACHMENT_FORMAT, STATISTICS_STATES, Counts, FacetIndex, facet_index
 from storage.archive.filters import MAX_LIMIT, MAX_OFFSET, Filters, Page, check_page, parse_terms
 from storage.archive.fts import TRIGRAM_CHARS, fts_conditions, matching_ids
 from storage.archive.hits import read_hits
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.records import ArchiveError, SearchHit
-from storage.archive.rows import stream_rows
+from storage.archive.rows import driver_rows, read_ids, stream_rows
+from storage.archive.termcache import term_cache
 from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
@@ -68,27 +71,7 @@ _SQLITE_WALK = {"newest": "ix_report_published", "year": "ix_report_report_year"
 # PostgreSQL: sort key of the sorts that look at the newest reports first (see Query._page_ids)
 _PG_WINDOW = {"newest": Report.published, "year": Report.report_year}
 WINDOW_ROWS = 1000
-
-
-def _driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[tuple[Any, ...]]:
-    """The driver's own tuples, not SQLAlchemy's Rows: 0.37 s instead of 0.72 s for 100,000 ids and dates on
-    SQLite. Only for columns that need no result processing (ids, text, integers, PostgreSQL dates)."""
-    result = conn.execute(stmt)
-    try:
-        return result.cursor.fetchall()  # type: ignore[union-attr]
-    finally:
-        result.close()
-
-
-def _ids(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[int]:
-    """The ids ``stmt`` selects (one column), sent as one value rather than a row each: for the 97,940 matches of a
-    common term at 100,000 reports, PostgreSQL's array 35 ms instead of 45, SQLite's comma-separated list 15.5
-    instead of 21 (medians, alternated, under load)."""
-    column = stmt.subquery().c[0]
-    if conn.dialect.name == "postgresql":
-        return _driver_rows(conn, select(func.array_agg(column)))[0][0] or []
-    listed = _driver_rows(conn, select(func.group_concat(column)))[0][0]
-    return list(map(int, listed.split(","))) if listed else []
+FEW_IDS = 2000  # a term's reports up to this many: the filters are asked of them, not read for the whole archive
 
 
 __all__ = ["FACETS", "MAX_LIMIT", "MAX_OFFSET", "SORTS", "STATISTICS_STATES", "Filters", "Page", "Query"]
@@ -106,17 +89,19 @@ class Query:
 
     # -- conditions -------------------------------------------------------------------------------
 
-    def _text_condition(self, terms: Sequence[str]) -> ColumnElement[bool]:
+    def _text_condition(self, terms: Sequence[str], *, rows: bool = False) -> ColumnElement[bool]:
         """FTS5 for the terms its indexes hold (SQLite: storage.archive.fts), a substring match for the others
-        (PostgreSQL: through its gram index where it can answer)."""
-        conditions, scanned = fts_conditions(terms, self._bigrams) if self._fts else ([], list(terms))
-        conditions += [or_(*(self._substring(f) for f in term_forms(t))) for t in scanned]
+        (PostgreSQL: through its gram index where it can answer). ``rows``: the same test made for a few given
+        rows (the term cache's recheck): FTS5 asked about each row, PostgreSQL's ``LIKE``, which finds exactly the
+        reports its gram index and pieces do (storage.archive.pggrams)."""
+        conditions, scanned = fts_conditions(terms, self._bigrams, rows) if self._fts else ([], list(terms))
+        conditions += [or_(*(self._substring(f, rows) for f in term_forms(t))) for t in scanned]
         return and_(*conditions)
 
-    def _substring(self, form: str) -> ColumnElement[bool]:
-        """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer."""
+    def _substring(self, form: str, rows: bool = False) -> ColumnElement[bool]:
+        """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer (not ``rows``)."""
         like = or_(*(self._like(col, form) for col in (Report.title, Report.body)))
-        return pggrams.form_condition(form, like, self._chunks) if self._grams else like
+        return pggrams.form_condition(form, like, self._chunks) if self._grams and not rows else like
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
@@ -253,15 +238,10 @@ class Query:
 
     def page(self, query: str | None, filters: Filters = Filters(), *, sort: str = "newest", limit: int = 20,
              offset: int = 0, facets: bool = False, top: int = 20) -> Page:
-        """One page of hits with the true total and, with ``facets``, every facet's counts.
-
-        With facets the query is evaluated once: one statement returns every matching id; their number is the
-        total, their facet values are counted in Python (storage.archive.facets) and the page is the first
-        ``offset + limit`` of them in the sort's order, which the facet index holds (the same order as SQL's, ties
-        by id).
-        The whole archive (no query, no filter) is the exception: its counts are cached, and the search walks
-        the sort index. Without ``facets`` only the count is asked for.
-        """
+        """One page of hits with the true total and, with ``facets``, every facet's counts: every matching id is
+        read once (``matching_list``); their number is the total, the facet index counts their facet values and
+        picks the page in the sort's order (storage.archive.facets). The whole archive (no query, no filter) has
+        its counts kept, and the search walks the sort index. Without ``facets`` only the count is asked for."""
         terms = parse_terms(query)
         check_page(limit, offset)
         if sort not in SORTS:
@@ -295,36 +275,57 @@ class Query:
 
     def matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
                      where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:
-        """Every matching id, in no order: the facet index holds every sort's order and picks the page
-        (``FacetIndex.page``), so no match's sort key is read or sorted. Without filters SQLite reads them from the
-        FTS5 indexes alone, PostgreSQL with 0015 from its gram indexes (``pggrams.matching_ids``); otherwise
-        PostgreSQL from its gram index's bitmaps (``_prefer_indexes``)."""
+        """Every matching id, in no order (``FacetIndex.page`` picks the page: no sort key is read). Without filters
+        from the text indexes alone (``_direct``); otherwise PostgreSQL from its gram index's bitmaps."""
         direct = None if filters else self._direct(terms)
         self._prefer_indexes(conn, terms)
         return select(Report.id).where(*where) if direct is None else direct
 
     def matching_list(self, conn: Connection, terms: Sequence[str], filters: Filters,
                       where: list[ColumnElement[bool]]) -> list[int]:
-        """``matching_ids``' ids, read. When every filter is about the portals a report was seen on (region,
-        portal, level), the terms' ids come from their indexes alone and the filters' from sighting and portal
-        (``_seen_ids``), intersected here: one query for both tested the portals of each report holding the term
-        (for 公开, 97,940 reports at 100,000: pages with a region, portal or level alone took 157–527 ms p95)."""
-        on_portals = filters and not replace(filters, region=None, portal=None, level=None, region_is=None)
-        if on_portals and not terms:  # no text: the filters' ids alone (a portal's page 104 → 15 ms)
-            return list(self._seen_ids(conn, filters))
-        direct = self._direct(terms) if on_portals else None
-        if direct is None:
-            return _ids(conn, self.matching_ids(conn, terms, filters, where))
-        self._prefer_indexes(conn, terms)
-        by_terms = _ids(conn, direct)
+        """``matching_ids``' ids, read. When the text indexes answer every term, the terms' ids (a common term's
+        kept by the term cache, storage.archive.termcache) and the filters' are read apart and intersected here:
+        one query for both tested the filters on each report holding the term (for 公开, 97,940 reports at 100,000:
+        pages with a region, portal or level alone took 157–527 ms p95; SQLite took longer for a phrase every
+        report prints with a year and a region, 182–222 ms, than for the phrase alone, 120–149)."""
+        direct = self._direct(terms) if terms else None
+        if direct is None and (terms or not filters):  # a term needs a scan: one query for every condition
+            return read_ids(conn, self.matching_ids(conn, terms, filters, where))
+        by_terms = None if direct is None else self._term_ids(conn, terms, direct)
+        if not filters:
+            return by_terms or []
         conn.rollback()  # the filters' plans are the planner's own (no SET LOCAL of the text indexes)
-        seen = self._seen_ids(conn, filters)
-        return [i for i in by_terms if i in seen]
+        if by_terms is not None and len(by_terms) <= FEW_IDS:  # a rare term: the filters asked of its reports alone
+            return read_ids(conn, select(Report.id).where(among(conn.dialect.name, Report.id, by_terms, Integer),
+                                                          *self.conditions([], filters)))
+        wanted = self._filter_ids(conn, filters)
+        return list(wanted) if by_terms is None else [i for i in by_terms if i in wanted]
+
+    def _term_ids(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect) -> list[int]:
+        """The ids holding every term, from the term cache or from ``direct``, the text indexes' statement."""
+        def lookup() -> list[int]:
+            self._prefer_indexes(conn, terms)
+            found = read_ids(conn, direct)
+            conn.rollback()
+            return found
+
+        def recheck(kept: Sequence[Sequence[str]], ids: list[int]) -> dict[Any, set[int]]:
+            held = driver_rows(conn, select(Report.id, *(self._text_condition(t, rows=True) for t in kept))
+                               .where(Report.id.in_(ids)))
+            return {terms: {row[0] for row in held if row[n]} for n, terms in enumerate(kept, 1)}
+
+        return term_cache(self.engine).ids(conn, terms, lookup, recheck)
+
+    def _filter_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
+        """The reports ``conditions`` keeps for ``filters`` without a text."""
+        if not replace(filters, region=None, portal=None, level=None, region_is=None):  # about portals alone
+            return self._seen_ids(conn, filters)
+        return set(read_ids(conn, select(Report.id).where(*self.conditions([], filters))))
 
     def _seen_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
         """The reports ``conditions`` keeps for the portal filters (region, portal, level), without a text."""
         def seen_on(conditions: list[ColumnElement[bool]]) -> set[int]:
-            return set(_ids(conn, select(Sighting.report_id).join(Portal, Sighting.portal).where(*conditions)))
+            return set(read_ids(conn, select(Sighting.report_id).join(Portal, Sighting.portal).where(*conditions)))
 
         level, rest = (filters.level or "").strip(), self._portal_conditions(replace(filters, level=None), Portal)
         if level and not rest:  # a level alone: each report's levels are in the facet index (its portals', organ's)
@@ -338,10 +339,9 @@ class Query:
         terms = parse_terms(query)
         with self.engine.connect() as conn:
             where = self.conditions(terms, filters)
-            if filters:  # perhaps from the portals alone, or two sets intersected (matching_list)
-                return len(self.matching_list(conn, terms, filters, where))
-            return conn.scalar(select(func.count()).select_from(self.matching_ids(conn, terms, filters, where)
-                                                                .subquery())) or 0
+            if not where:
+                return conn.scalar(select(func.count()).select_from(Report)) or 0
+            return len(self.matching_list(conn, terms, filters, where))
 
     def _trigram_terms(self, terms: Sequence[str]) -> bool:
         """Every term (in every form) long enough for the trigram indexes (FTS5) or PostgreSQL's grams to answer."""

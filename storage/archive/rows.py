@@ -1,11 +1,12 @@
-"""Export rows: a report's metadata with where it was seen and what monitoring marked, streamed in batches."""
+"""Rows read in bulk: export rows (a report's metadata with where it was seen and what monitoring marked, streamed
+in batches), and the ids a statement selects, read as one value."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import CompoundSelect, Connection, Engine, Select, func, select
 
 from storage.archive.marks import superseded_by, withdrawn
 from storage.models import Portal, Sighting
@@ -54,3 +55,24 @@ def _sighting_columns(rows: list[Any]) -> dict[str, list[str]]:
     return {"urls": [r.url for r in rows], "portals": distinct(r.name for r in rows),
             "regions": distinct(r.region for r in rows), "region_codes": distinct(r.region_code for r in rows),
             "levels": distinct(r.level for r in rows)}
+
+
+def driver_rows(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[tuple[Any, ...]]:
+    """The driver's own tuples, not SQLAlchemy's Rows: 0.37 s instead of 0.72 s for 100,000 ids and dates on
+    SQLite. Only for columns that need no result processing (ids, text, integers, PostgreSQL dates)."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()  # type: ignore[union-attr]
+    finally:
+        result.close()
+
+
+def read_ids(conn: Connection, stmt: Select[Any] | CompoundSelect) -> list[int]:
+    """The ids ``stmt`` selects (one column), sent as one value rather than a row each: for the 97,940 matches of a
+    common term at 100,000 reports, PostgreSQL's array 35 ms instead of 45, SQLite's comma-separated list 15.5
+    instead of 21 (medians, alternated, under load)."""
+    column = stmt.subquery().c[0]
+    if conn.dialect.name == "postgresql":
+        return driver_rows(conn, select(func.array_agg(column)))[0][0] or []
+    listed = driver_rows(conn, select(func.group_concat(column)))[0][0]
+    return list(map(int, listed.split(","))) if listed else []

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from storage import Archive, ArchiveError, ReportRecord
 from storage.archive import facets
-from storage.archive.query import Filters
+from storage.archive.query import FEW_IDS, Filters
 from storage.archive.search import backend_warnings
 from storage.models import Report
 from storage.session import dispose_engine
@@ -36,9 +36,13 @@ def test_answers_match_the_oracle(db_url: str) -> None:
         assert archive.query.count(query, Filters.of(**filters)) == len(expected), (query, filters)
 
 
-def test_totals_and_facets_match_the_oracle(db_url: str) -> None:
+@pytest.mark.parametrize("few", [FEW_IDS, 0], ids=["filters-asked-of-the-terms-reports", "filters-read-apart"])
+def test_totals_and_facets_match_the_oracle(db_url: str, few: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every facet (year, region, level, organ, format, attachments, statistics) and the total of a page, for every
-    case, equal a plain-Python count over the samples: on SQLite and on PostgreSQL (so the two agree)."""
+    case, equal a plain-Python count over the samples: on SQLite and on PostgreSQL (so the two agree). With terms and
+    filters, the filters are asked of the terms' few reports, or (as for a common term) their own ids read and
+    intersected with the terms' (``Query.matching_list``); the samples are few, so the second way is forced."""
+    monkeypatch.setattr("storage.archive.query.FEW_IDS", few)
     archive, ids = load(db_url)
     titles = {v: k for k, v in ids.items()}
     for query, filters, sort in CASES:
