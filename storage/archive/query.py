@@ -283,26 +283,32 @@ class Query:
 
     def matching_list(self, conn: Connection, terms: Sequence[str], filters: Filters,
                       where: list[ColumnElement[bool]]) -> list[int]:
-        """``matching_ids``' ids, read. When the text indexes answer every term, the terms' ids (a common term's
-        kept by the term cache, storage.archive.termcache) and the filters' are read apart and intersected here:
-        one query for both tested the filters on each report holding the term (for 公开, 97,940 reports at 100,000:
-        pages with a region, portal or level alone took 157–527 ms p95; SQLite took longer for a phrase every
-        report prints with a year and a region, 182–222 ms, than for the phrase alone, 120–149)."""
+        """``matching_ids``' ids, read. Where the text indexes answer every term, the terms' ids (kept by the term
+        cache: storage.archive.termcache) and the filters' are read apart and intersected: one query tested the
+        filters on each report holding the term (公开 with a region alone: 157–527 ms p95 at 100,000 reports). But on
+        PostgreSQL a filter on the report itself (a year) narrows the texts to check: unless the terms are kept, one
+        query (6-character terms with a year and a region: 79 ms p95, read apart 244; docs/search.md)."""
         direct = self._direct(terms) if terms else None
         if direct is None and (terms or not filters):  # a term needs a scan: one query for every condition
             return read_ids(conn, self.matching_ids(conn, terms, filters, where))
-        by_terms = None if direct is None else self._term_ids(conn, terms, direct)
+        on_portals = not replace(filters, region=None, portal=None, level=None, region_is=None)
+        by_terms = None if direct is None else self._term_ids(conn, terms, direct,
+                                                              look=on_portals or not self._grams)
+        if by_terms is None and terms:
+            return read_ids(conn, self.matching_ids(conn, terms, filters, where))
         if not filters:
             return by_terms or []
         conn.rollback()  # the filters' plans are the planner's own (no SET LOCAL of the text indexes)
         if by_terms is not None and len(by_terms) <= FEW_IDS:  # a rare term: the filters asked of its reports alone
             return read_ids(conn, select(Report.id).where(among(conn.dialect.name, Report.id, by_terms, Integer),
                                                           *self.conditions([], filters)))
-        wanted = self._filter_ids(conn, filters)
+        wanted = (self._seen_ids(conn, filters) if on_portals
+                  else set(read_ids(conn, select(Report.id).where(*self.conditions([], filters)))))
         return list(wanted) if by_terms is None else [i for i in by_terms if i in wanted]
 
-    def _term_ids(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect) -> list[int]:
-        """The ids holding every term, from the term cache or from ``direct``, the text indexes' statement."""
+    def _term_ids(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect,
+                  look: bool) -> list[int] | None:
+        """The ids holding every term: kept by the term cache, or (``look``) read by ``direct``; else None."""
         def lookup() -> list[int]:
             self._prefer_indexes(conn, terms)
             found = read_ids(conn, direct)
@@ -314,13 +320,7 @@ class Query:
                                .where(Report.id.in_(ids)))
             return {terms: {row[0] for row in held if row[n]} for n, terms in enumerate(kept, 1)}
 
-        return term_cache(self.engine).ids(conn, terms, lookup, recheck)
-
-    def _filter_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
-        """The reports ``conditions`` keeps for ``filters`` without a text."""
-        if not replace(filters, region=None, portal=None, level=None, region_is=None):  # about portals alone
-            return self._seen_ids(conn, filters)
-        return set(read_ids(conn, select(Report.id).where(*self.conditions([], filters))))
+        return term_cache(self.engine).ids(conn, terms, recheck, lookup if look else None)
 
     def _seen_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
         """The reports ``conditions`` keeps for the portal filters (region, portal, level), without a text."""

@@ -52,10 +52,12 @@ class TermCache:
         self._lock = threading.Lock()
         self._reads = 0  # journal reads so far: one while a lookup ran means rechecking it
 
-    def ids(self, conn: Connection, terms: Sequence[str], lookup: Lookup, recheck: Recheck) -> list[int]:
+    def ids(self, conn: Connection, terms: Sequence[str], recheck: Recheck, lookup: Lookup | None = None
+            ) -> list[int] | None:
         """The ids of the reports holding every one of ``terms``: kept ones brought up to date with ``recheck``, or
-        ``lookup``'s, kept when there are at least ``least``. ``lookup`` reads on ``conn`` and ends its transaction
-        (begun by the journal's read here, or its own), so that the journal read after it sees what committed."""
+        ``lookup``'s, kept when there are at least ``least`` (None: not kept, and no ``lookup`` to make). ``lookup``
+        reads on ``conn`` and ends its transaction (begun by the journal's read here, or its own), so that the
+        journal read after it sees what committed."""
         key = tuple(sorted(set(terms)))
         with self._lock:
             self._follow(conn, recheck)
@@ -63,12 +65,14 @@ class TermCache:
                 self._kept.move_to_end(key)
                 self.stats["hit"] += 1
                 return self._kept[key].tolist()
-            start, reads = self._watch.last, self._reads
             self.stats["miss"] += 1
+            start, reads = self._watch.last, self._reads
+        if lookup is None:
+            return None
         found = lookup()  # outside the lock: other terms' pages go on meanwhile
         if len(found) < self.least or start is None:
             return found
-        kept = array("i", sorted(found))
+        entry = array("i", sorted(found))
         with self._lock:
             if self._reads != reads:
                 # another page read the journal while this lookup ran, and rechecked the entries kept then: this
@@ -76,15 +80,15 @@ class TermCache:
                 changes, _ = self._watch.since(conn, start)
                 if changes.everything or len(changes.reports) > RECHECK_AT_MOST:
                     return found
-                _update(kept, changes.reports, recheck([key], sorted(changes.reports))[key])
+                _update(entry, changes.reports, recheck([key], sorted(changes.reports))[key])
                 self.stats["late"] += 1
-            self._kept[key] = kept
+            self._kept[key] = entry
             self._kept.move_to_end(key)
             self.stats["kept"] += 1
             while len(self._kept) > self.entries:
                 self._kept.popitem(last=False)
                 self.stats["dropped"] += 1
-        return kept.tolist()
+        return entry.tolist()
 
     def clear(self) -> None:
         with self._lock:

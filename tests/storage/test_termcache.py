@@ -115,6 +115,23 @@ def test_the_cache_keeps_only_large_answers_and_the_most_recent(sqlite_url: str)
     assert cache.stats["hit"] == hits + 2
 
 
+def test_a_filter_on_the_report_narrows_postgresqls_texts_unless_the_term_is_kept(db_url: str) -> None:
+    """With a year, PostgreSQL checks the texts of that year's candidates in one query (6-character terms at 100,000
+    reports: 79 ms p95 against 244 looking the term up in every report first); once the term is kept, its ids are
+    intersected with the year's. SQLite's FTS5 answer costs the same either way: it looks the term up and keeps it."""
+    archive, _ = load(db_url)
+    cache = term_cache(archive.engine)
+    cache.least = 1
+    search = Query(archive.engine)
+    postgresql = archive.engine.dialect.name == "postgresql"
+    assert search.count("政府信息公开", Filters(year=2023)) == len(_fresh(archive, "政府信息公开", Filters(year=2023)))
+    assert cache.stats["kept"] == (0 if postgresql else 1)
+    search.count("政府信息公开")
+    hits = cache.stats["hit"]
+    assert search.count("政府信息公开", Filters(year=2023)) == len(_fresh(archive, "政府信息公开", Filters(year=2023)))
+    assert cache.stats["hit"] == hits + 1 and cache.stats["kept"] == 1
+
+
 def test_many_changes_or_a_truncate_empty_the_cache(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     archive, ids = load(db_url)
     cache = term_cache(archive.engine)
@@ -153,11 +170,11 @@ def test_a_lookup_that_ran_while_another_page_read_the_journal_is_rechecked(db_u
             archive.record(ReportRecord(url="http://www.daan.nianbao.test/2025/8.html", content_sha256="8" * 64,
                                         body="大安市依申请公开", title="大安市", portal="daan"))
             with archive.engine.connect() as other:  # another page, another term: it reads the journal now
-                cache.ids(other, ["公开"], lambda: [], recheck)
+                cache.ids(other, ["公开"], recheck, lambda: [])
             return found
 
-        cache.ids(conn, ["其他"], lambda: [], recheck)  # the journal read once: the cache has a place in it
-        cache.ids(conn, ["依申请公开"], lookup, recheck)
+        cache.ids(conn, ["其他"], recheck, lambda: [])  # the journal read once: the cache has a place in it
+        cache.ids(conn, ["依申请公开"], recheck, lookup)
         assert cache.stats["late"] == 1
-        assert sorted(cache.ids(conn, ["依申请公开"], lookup, recheck)) == _fresh(archive, "依申请公开", Filters())
+        assert sorted(cache.ids(conn, ["依申请公开"], recheck, lookup)) == _fresh(archive, "依申请公开", Filters())
     assert cache.stats["hit"] == 1
