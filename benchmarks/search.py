@@ -18,9 +18,9 @@ each query timed there and here back to back, so both see the machine's load of 
 schema is older than the archive's cannot open it: give it the newer migration files). Each page with a query is
 timed twice at once: *first*, with the term cache emptied (its lookup paid in full, as the first reader of a term
 pays it; the facet index and the databases' caches stay warm), and *again* (the lookup kept: the next page, a facet
-clicked, another reader). Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings)
-so that every facet has values. Then pages with one filter alone (a region, a portal, a level, a year) and a
-common term, and every other page on the same archive (report pages, feeds, portal pages,
+clicked, another reader). Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third
+of them with findings) so that every facet has values. Then pages with one filter alone (a region, a portal, a
+level, a year) and a common term, and every other page on the same archive (report pages, feeds, portal pages,
 the compliance grid, the organ index), p50 / p95 over a few paths of each; and the first page after a write
 (the in-memory indexes updated from the journal), against rebuilding them from the whole archive.
 
