@@ -370,7 +370,8 @@ def measure_after_change(name: str, archive: Archive) -> None:
     """After a write, the facet index and the compliance grid read the journal (migration 0017) and update the
     reports and portals it names. A write is a crawl's commit of 1 or 100 new reports on one portal (through
     ``Archive.record_many``); then they are deleted (the archive is left as it was). After the commit, each index's
-    refresh is timed alone; after the deletion, the first results page and grid (refresh included). Baseline in
+    refresh is timed alone; after the deletion, the first results page and grid (refresh included), and after the
+    same write and deletion again the first page with a year and a region (the sort order kept too). Baseline in
     the same rounds: the whole-archive builds every first page after a change paid before the journal
     (``refresh(force=True)`` and a new compliance index)."""
     client = TestClient(create_app(archive))
@@ -379,12 +380,14 @@ def measure_after_change(name: str, archive: Archive) -> None:
     with archive.engine.connect() as conn:
         portal = conn.scalar(select(Portal.name).order_by(Portal.name).limit(1))
     facets_, grid = facet_index(archive.engine), compliance_index(archive.engine)
+    filtered = {"year": "2019", "region": "22"}
     print(f"\n{name}: after a write, ms, p50 / p95 of 7 rounds: the indexes' refresh from the journal against a "
           "rebuild, and the first pages")
     print(f"{'write':<12}{'facets: journal':>17}{'rebuild':>15}{'grid: journal':>15}{'rebuild':>15}{'ratio':>7}"
-          f"{'first /':>15}{'first /compliance':>19}")
+          f"{'first /':>15}{'first /compliance':>19}{'first /?year&region':>21}")
     for size in (1, 100):
-        times: dict[str, list[float]] = {k: [] for k in ("facets", "full", "grid", "full grid", "/", "/compliance")}
+        times: dict[str, list[float]] = {k: [] for k in ("facets", "full", "grid", "full grid", "/", "/compliance",
+                                                         "filtered")}
         for round_ in range(7):
             records = [ReportRecord(url=f"http://{portal}.bench.test/change/{round_}/{n}.html",
                                     content_sha256=hashlib.sha256(f"change {round_} {n}".encode()).hexdigest(),
@@ -400,11 +403,15 @@ def measure_after_change(name: str, archive: Archive) -> None:
             _delete(archive, records)
             times["/"].append(timed(lambda: client.get("/"), 1))
             times["/compliance"].append(timed(lambda: client.get("/compliance"), 1))
+            client.get("/", params=filtered)  # the sort's order, made again since the rebuild timed above
+            archive.record_many(records)  # once more, for the first filtered page after a write
+            _delete(archive, records)
+            times["filtered"].append(timed(lambda: client.get("/", params=filtered), 1))
         t = {k: f"{pct(v, 50):.0f} / {pct(v, 95):.0f}" for k, v in times.items()}
         ratio = (pct(times["full"], 50) + pct(times["full grid"], 50)) / (pct(times["facets"], 50)
                                                                          + pct(times["grid"], 50))
         print(f"{f'{size} report(s)':<12}{t['facets']:>17}{t['full']:>15}{t['grid']:>15}{t['full grid']:>15}"
-              f"{ratio:>6.0f}×{t['/']:>15}{t['/compliance']:>19}")
+              f"{ratio:>6.0f}×{t['/']:>15}{t['/compliance']:>19}{t['filtered']:>21}")
     print(f"refreshes: facet index {dict(facets_.stats)}, compliance grid {dict(grid.stats)}")
 
 

@@ -82,7 +82,12 @@ engine (as a crawl in another process or a hand-made correction writes)."""
     ]
 
 
-def test_the_indexes_follow_the_journal_as_a_build_from_scratch(db_url: str) -> None:
+@pytest.mark.parametrize("reorder", [facets_module._REORDER_AT_MOST, 0], ids=["orders-moved", "orders-sorted"])
+def test_the_indexes_follow_the_journal_as_a_build_from_scratch(db_url: str, reorder: int,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sort's order is kept through an update by moving the changed reports (or made again, past
+    ``_REORDER_AT_MOST``): either way the pages equal a fresh build's."""
+    monkeypatch.setattr(facets_module, "_REORDER_AT_MOST", reorder)
     archive, ids = load(db_url)
     other = create_engine(db_url)  # another connection pool, as a crawl in another process writes
     if other.dialect.name == "sqlite":  # with the bigram index's function, as every connection of ours has
