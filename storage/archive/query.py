@@ -50,7 +50,7 @@ from storage.archive.hits import read_hits
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.records import ArchiveError, SearchHit
 from storage.archive.rows import driver_rows, read_ids, stream_rows
-from storage.archive.termcache import term_cache
+from storage.archive.termcache import Terms, term_cache
 from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
@@ -289,12 +289,10 @@ class Query:
         PostgreSQL a filter on the report itself (a year) narrows the texts to check: unless the terms are kept, one
         query (6-character terms with a year and a region: 79 ms p95, read apart 244; docs/search.md)."""
         direct = self._direct(terms) if terms else None
-        if direct is None and (terms or not filters):  # a term needs a scan: one query for every condition
-            return read_ids(conn, self.matching_ids(conn, terms, filters, where))
         on_portals = not replace(filters, region=None, portal=None, level=None, region_is=None)
         by_terms = None if direct is None else self._term_ids(conn, terms, direct,
                                                               look=on_portals or not self._grams)
-        if by_terms is None and terms:
+        if (terms and by_terms is None) or not (terms or filters):  # a scan, or a filter narrowing: one query
             return read_ids(conn, self.matching_ids(conn, terms, filters, where))
         if not filters:
             return by_terms or []
@@ -315,10 +313,10 @@ class Query:
             conn.rollback()
             return found
 
-        def recheck(kept: Sequence[Sequence[str]], ids: list[int]) -> dict[Any, set[int]]:
+        def recheck(kept: Sequence[Terms], ids: list[int]) -> dict[Terms, set[int]]:
             held = driver_rows(conn, select(Report.id, *(self._text_condition(t, rows=True) for t in kept))
                                .where(Report.id.in_(ids)))
-            return {terms: {row[0] for row in held if row[n]} for n, terms in enumerate(kept, 1)}
+            return {one: {row[0] for row in held if row[n]} for n, one in enumerate(kept, 1)}
 
         return term_cache(self.engine).ids(conn, terms, recheck, lookup if look else None)
 

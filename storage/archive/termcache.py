@@ -8,11 +8,11 @@ added. So a lookup that found many reports keeps its ids here, keyed by the term
 same terms (any filters, sort or offset) starts from them.
 
 The cache never answers for an archive other than the one it read. Before each use it reads the journal (0017,
-0018: every report stored, deleted or whose text changed) through its own :class:`ChangeWatch`, and checks the
-terms again in just the reports named there, one query per kept entry, as the index lookup would (the same
-conditions, evaluated on those rows); when the journal says "everything" (a TRUNCATE) or names more reports than
-a lookup reads, it empties. Rechecking is idempotent, so a report stored while a lookup ran and named again later
-is right either way.
+0018: every report stored, deleted or whose text changed) through its own :class:`ChangeWatch`, and checks every
+kept entry's terms again in just the reports named there, in one query, as the index lookup would (the same
+conditions, evaluated on those rows); when the journal says "everything" (a TRUNCATE) or names more than
+``RECHECK_AT_MOST`` reports, it empties. Rechecking is idempotent, so a report stored while a lookup ran and
+named again later is right either way.
 
 The first page of a term still pays its lookup in full; docs/search.md gives both figures.
 """
