@@ -16,16 +16,19 @@ region and level only, each re-evaluating the query), which the new single set o
 ``--against TREE``, also the same pages served by another checkout's code (e.g. ``/work/main`` before a change),
 each query timed there and here back to back, so both see the machine's load of that moment (a checkout whose
 schema is older than the archive's cannot open it: give it the newer migration files). Each page with a query is
-timed twice at once: *first*, with the term cache emptied (its lookup paid in full, as the first reader of a term
-pays it; the facet index and the databases' caches stay warm), and *again* (the lookup kept: the next page, a facet
-clicked, another reader). Reports get attachments (pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third
-of them with findings) so that every facet has values. Then pages with one filter alone (a region, a portal, a
+timed three times at once: *first*, with the term cache emptied, in memory and its stored rows (its lookup paid in
+full, as the first reader of a term ever pays it; the facet index and the databases' caches stay warm), *stored*
+(memory emptied: the first page of the term in a process that did not look it up, reading the row the first page
+stored), and *again* (the lookup kept: the next page, a facet clicked, another reader). Reports get attachments
+(pdf/docx/doc/ofd, ~30 %) and statistics rows (~60 %, a third of them with findings) so that every facet has
+values. Then pages with one filter alone (a region, a portal, a
 level, a year) and a common term, and every other page on the same archive (report pages, feeds, portal pages,
 the compliance grid, the organ index), p50 / p95 over a few paths of each; and the first page after a write
-(the in-memory indexes updated from the journal), against rebuilding them from the whole archive.
+(the in-memory indexes updated from the journal), against rebuilding them from the whole archive; and a crawl's
+end bringing the stored lookups up to its new reports, against looking them up again.
 
 Usage: python benchmarks/search.py [--docs 100000] [--backends sqlite,postgresql] [--pg URL] [--archive FILE]
-[--pg-database NAME] [--pages-only] [--against TREE]
+[--pg-database NAME] [--pages-only] [--against TREE] [--parts pages,filters,other,after,refresh]
 (PostgreSQL is skipped when no server answers at --pg / NIANBAO_TEST_PG_URL.) A build at 100,000 reports takes
 minutes: with ``--archive FILE`` (SQLite) or ``--pg-database NAME`` (PostgreSQL) it goes there and is kept, and a
 later run reuses it (upgraded to the newest schema on open, not rebuilt) when it holds ``--docs`` reports.
@@ -34,6 +37,7 @@ later run reuses it (upgraded to the newest schema on open, not rebuilt) when it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -51,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, delete, func, insert, literal, literal_column, select, text, union
+from sqlalchemy import create_engine, delete, func, insert, inspect, literal, literal_column, select, text, union
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -65,9 +69,10 @@ from storage.models import Attachment, Portal, Report, ReportStatistics, Sightin
 from storage.session import dispose_engine
 
 try:
+    from storage.archive import termcache
     from storage.archive.termcache import term_cache
 except ImportError:  # the worker of --against, serving a checkout from before the term cache
-    term_cache = None  # type: ignore[assignment]
+    termcache = term_cache = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "nianbao" / "demo" / "seeds").glob("*.txt"))
@@ -184,13 +189,22 @@ def timed(call: Callable[[], Any], repeat: int = 3) -> float:
     return best * 1000
 
 
-def first_and_again(archive: Archive, call: Callable[[], Any]) -> tuple[float, float]:
-    """A page asked for the first time, its terms' lookup paid in full (the term cache emptied; the facet index and
-    the databases' caches stay warm), and at once again, as the next page, a facet clicked or another reader asks
-    for it (the lookup kept), in ms."""
-    if term_cache is not None:
-        term_cache(archive.engine).clear()
-    return timed(call, 1), timed(call, 1)
+def first_stored_again(archive: Archive, call: Callable[[], Any]) -> tuple[float, float, float]:
+    """A page asked for the first time ever, its terms' lookup paid in full (the term cache emptied, in memory and
+    its stored rows; the facet index and the databases' caches stay warm); then as the first page of a process that
+    did not look the terms up (memory emptied: the row the first stored is read); and at once again, as the next
+    page, a facet clicked or another reader asks for it (the lookup kept), in ms."""
+    def forget(stored: bool) -> None:
+        if term_cache is not None:
+            term_cache(archive.engine).clear()
+        if stored and inspect(archive.engine).has_table("kept_lookup"):
+            with archive.engine.begin() as conn:
+                conn.exec_driver_sql("DELETE FROM kept_lookup")
+
+    forget(stored=True)
+    first = timed(call, 1)
+    forget(stored=False)
+    return first, timed(call, 1), timed(call, 1)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -245,12 +259,12 @@ class OtherTree:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.ask(None)  # builds its facet index once, like ours
 
-    def ask(self, params: dict[str, str] | None) -> tuple[float, float]:
+    def ask(self, params: dict[str, str] | None) -> tuple[float, float, float]:
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write(json.dumps(params) + "\n")
         self.process.stdin.flush()
-        first, again = self.process.stdout.readline().split()
-        return float(first), float(again)
+        first, stored, again = self.process.stdout.readline().split()
+        return float(first), float(stored), float(again)
 
     def close(self) -> None:
         assert self.process.stdin
@@ -259,12 +273,13 @@ class OtherTree:
 
 
 def serve_pages(url: str) -> None:
-    """The worker of ``OtherTree``: one JSON line of query parameters in, the page's times (first, again) out."""
+    """The worker of ``OtherTree``: one JSON line of query parameters in, the page's times (first, stored, again)
+    out."""
     archive = Archive(url)
     client = TestClient(create_app(archive))
     for line in sys.stdin:
         params = json.loads(line) or {}
-        print(*first_and_again(archive, lambda params=params: client.get("/", params=params)), flush=True)
+        print(*first_stored_again(archive, lambda params=params: client.get("/", params=params)), flush=True)
 
 
 def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTree] | None = None) -> None:
@@ -284,12 +299,15 @@ def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTr
                                               "政府信息公开工作年度报告"]))
     client.get("/")  # builds the facet index once (timed separately below)
 
-    def here(asked: dict[str, str]) -> tuple[float, float]:
-        return against[0].ask(asked) if against else first_and_again(archive, lambda: client.get("/", params=asked))
+    def here(asked: dict[str, str]) -> tuple[float, float, float]:
+        return (against[0].ask(asked) if against
+                else first_stored_again(archive, lambda: client.get("/", params=asked)))
 
     print(f"\n{name}: whole results page GET / (search + total + 7 facets + template), ms; first: the terms' lookup "
-          "paid in full (term cache emptied), again: the same page at once after (lookup kept)")
-    print(f"{'query':<22}{'':<10}{'first p50':>10}{'p95':>8}{'again p50':>10}{'p95':>8}{'search p95':>12}"
+          "paid in full (term cache emptied, stored rows too), stored: a process's first (the stored row read), "
+          "again: the same page at once after (lookup kept)")
+    print(f"{'query':<22}{'':<10}{'first p50':>10}{'p95':>8}{'stored p50':>11}{'p95':>8}{'again p50':>10}{'p95':>8}"
+          f"{'search p95':>12}"
           f"{'count+facets p95':>18}{'old count+facets p95':>22}{'ratio':>10}"
           + (f"{'other tree first p50':>22}{'p95':>8}{'ratio':>8}{'load':>6}" if against else ""))
     print(f"(count+facets: first; old count+facets: the first {BASELINE_QUERIES} queries of each kind, timed once)")
@@ -304,13 +322,14 @@ def measure_pages(name: str, archive: Archive, against: tuple[OtherTree, OtherTr
                 page.append(here(asked))
                 if against and not n % 2:
                     other.append(against[1].ask(asked)[0])
-            first, again = [p[0] for p in page], [p[1] for p in page]
+            first, stored, again = [p[0] for p in page], [p[1] for p in page], [p[2] for p in page]
             search = [timed(lambda t=t, f=f: query.search(t, f, limit=20), 2) for t in terms]
-            parts = [first_and_again(archive, lambda t=t, f=f: query._total_and_facets(parse_terms(t), f, 20))[0]
+            parts = [first_stored_again(archive, lambda t=t, f=f: query._total_and_facets(parse_terms(t), f, 20))[0]
                      for t in terms]
             old = [timed(lambda t=t, f=f: old_count_and_facets(query, t, f), 1) for t in terms[:BASELINE_QUERIES]]
             print(f"{label:<22}{'+filters' if filtered else '':<10}{pct(first, 50):>10.1f}{pct(first, 95):>8.1f}"
-                  f"{pct(again, 50):>10.1f}{pct(again, 95):>8.1f}{pct(search, 95):>12.1f}{pct(parts, 95):>18.1f}"
+                  f"{pct(stored, 50):>11.1f}{pct(stored, 95):>8.1f}{pct(again, 50):>10.1f}{pct(again, 95):>8.1f}"
+                  f"{pct(search, 95):>12.1f}{pct(parts, 95):>18.1f}"
                   f"{pct(old, 95):>22.1f}{pct(old, 95) / max(pct(parts, 95), 0.1):>9.1f}×" + (
                       f"{pct(other, 50):>22.1f}{pct(other, 95):>8.1f}{pct(other, 95) / pct(first, 95):>7.2f}×"
                       f"{os.getloadavg()[0]:>6.1f}" if against else ""))
@@ -350,15 +369,15 @@ def measure_other_pages(name: str, archive: Archive) -> None:
         ("/organs", ["/organs"] * 3),
     ]
     client.get("/")  # the facet index, as on the results page
-    print(f"\n{name}: other pages, ms; best of 2 per path, and first / again for those with a query (as in the "
-          "table of whole pages)")
+    print(f"\n{name}: other pages, ms; best of 2 per path, and first / stored / again for those with a query (as in "
+          "the table of whole pages)")
     print(f"{'page':<30}{'p50':>15}{'p95':>15}{'paths':>7}")
     for label, paths in kinds:
         for path in paths:  # a wrong path would time an error page
             assert client.get(path).status_code == 200, path
         if "q=" in label:
-            times = [first_and_again(archive, lambda path=path: client.get(path)) for path in paths]
-            row = "".join(f"{f'{pct([t[0] for t in times], q):.1f} / {pct([t[1] for t in times], q):.1f}':>15}"
+            times = [first_stored_again(archive, lambda path=path: client.get(path)) for path in paths]
+            row = "".join(f"{' / '.join(f'{pct([t[n] for t in times], q):.0f}' for n in range(3)):>15}"
                           for q in (50, 95))
         else:
             best = [timed(lambda path=path: client.get(path), 2) for path in paths]
@@ -415,6 +434,56 @@ def measure_after_change(name: str, archive: Archive) -> None:
     print(f"refreshes: facet index {dict(facets_.stats)}, compliance grid {dict(grid.stats)}")
 
 
+def measure_kept_refresh(name: str, archive: Archive) -> None:
+    """The end of a crawl brings the stored lookups (storage.archive.termcache) up to what it stored: the phrases and
+    a few 6-character terms stored, then a crawl's commit of 100 or 2,000 new reports (as ``measure_after_change``),
+    and the refresh timed, as is the first page of a phrase in a process that did not look it up, after it. Baseline
+    in the same rounds: what the refresh costs when it looks every stored term up again (as after a TRUNCATE), what
+    emptying the rows would leave to the next readers."""
+    if term_cache is None or not inspect(archive.engine).has_table("kept_lookup"):
+        return
+    client = TestClient(create_app(archive))
+    query = Query(archive.engine)
+    terms = ["政府信息公开", "信息公开工作", "依申请公开", "政府信息公开工作年度报告"]
+    terms += queries(6, random.Random(13))[:4]
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM kept_lookup")
+        portal = conn.scalar(select(Portal.name).order_by(Portal.name).limit(1))
+    for term in terms:
+        client.get("/", params={"q": term})
+    print(f"\n{name}: a crawl's end, ms, p50 / p95 of 3 rounds: {len(terms)} stored lookups brought up to the "
+          "new reports, against looking each up again; then a process's first page of a phrase")
+    print(f"{'write':<14}{'refresh':>15}{'look up again':>17}{'ratio':>7}{'first /?q= after':>19}")
+    for size in (100, 2000):
+        times: dict[str, list[float]] = {"refresh": [], "again": [], "page": []}
+        for round_ in range(3):
+            records = [ReportRecord(url=f"http://{portal}.bench.test/kept/{round_}/{n}.html",
+                                    content_sha256=hashlib.sha256(f"kept {round_} {n}".encode()).hexdigest(),
+                                    body=f"本县{round_}-{n}政府信息公开工作年度报告：依申请公开。", title=f"年报{n}",
+                                    organ="变更县人民政府", report_year=2024, published=dt.date(2025, 3, 1),
+                                    portal=portal) for n in range(size)]
+            archive.record_many(records)
+            times["refresh"].append(timed(query.refresh_kept, 1))
+            term_cache(archive.engine).clear()
+            times["page"].append(timed(lambda: client.get("/", params={"q": "政府信息公开"}), 1))
+            _delete(archive, records)
+            with _forced_lookups():
+                times["again"].append(timed(query.refresh_kept, 1))
+        t = {k: f"{pct(v, 50):.0f} / {pct(v, 95):.0f}" for k, v in times.items()}
+        print(f"{f'{size} reports':<14}{t['refresh']:>15}{t['again']:>17}"
+              f"{pct(times['again'], 50) / pct(times['refresh'], 50):>6.1f}×{t['page']:>19}")
+
+
+@contextlib.contextmanager
+def _forced_lookups() -> Iterator[None]:
+    """The refresh looks every stored term up again, whatever the journal names."""
+    saved, termcache.REFRESH_RECHECK_AT_MOST = termcache.REFRESH_RECHECK_AT_MOST, -1
+    try:
+        yield
+    finally:
+        termcache.REFRESH_RECHECK_AT_MOST = saved
+
+
 def _delete(archive: Archive, records: list[ReportRecord]) -> None:
     with archive.engine.begin() as conn:
         conn.execute(delete(Report).where(Report.content_sha256.in_([r.content_sha256 for r in records])))
@@ -427,17 +496,17 @@ def measure_portal_filters(name: str, archive: Archive) -> None:
     client = TestClient(create_app(archive))
     client.get("/")
     terms = {n: queries(n, rng)[:PAGE_QUERIES // 2] for n in (2, 3, 6)}
-    print(f"\n{name}: whole results page GET / with one filter and a common term, ms, first / again (as in the "
-          "table of whole pages)")
+    print(f"\n{name}: whole results page GET / with one filter and a common term, ms, first / stored / again (as "
+          "in the table of whole pages)")
     print(f"{'filter':<16}" + "".join(f"{f'{n}-char p50':>16}{'p95':>16}" for n in terms))
     for label, params in (("region=22", {"region": "22"}), ("portal=p007", {"portal": "p007"}),
                           ("level=street", {"level": "street"}), ("year=2019", {"year": "2019"})):
         row = f"{label:<16}"
         for ts in terms.values():
-            times = [first_and_again(archive, lambda t=t, p=params: client.get("/", params={"q": t, **p}))
+            times = [first_stored_again(archive, lambda t=t, p=params: client.get("/", params={"q": t, **p}))
                      for t in ts]
             for q in (50, 95):
-                row += f"{f'{pct([t[0] for t in times], q):.1f} / {pct([t[1] for t in times], q):.1f}':>16}"
+                row += f"{' / '.join(f'{pct([t[n] for t in times], q):.0f}' for n in range(3)):>16}"
         print(row)
 
 
@@ -489,6 +558,11 @@ def _pg_database(admin_url: str, name: str | None = None) -> str | None:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+PARTS: dict[str, Callable[[str, Archive], None]] = {
+    "filters": measure_portal_filters, "other": measure_other_pages, "after": measure_after_change,
+    "refresh": measure_kept_refresh}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
@@ -499,6 +573,8 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="Also time every page with the code of this checkout (e.g. "
                                                      "main's), alternately with this one's; ratio > 1: faster here.")
     parser.add_argument("--serve-pages", metavar="URL", help=argparse.SUPPRESS)  # OtherTree's worker
+    parser.add_argument("--parts", default=",".join(["pages", *PARTS]),
+                        help="The page measurements to make, comma-separated (default: all).")
     parser.add_argument("--pg-database", help="Build PostgreSQL's archive into this database and keep it; reuse it "
                                               "when it already holds --docs reports.")
     args = parser.parse_args()
@@ -526,10 +602,11 @@ def main() -> None:
                           f"(mean {chars / args.docs:,.0f}) stored and indexed in {seconds:.0f} s")
                 against = (OtherTree(ROOT, url), OtherTree(args.against, url)) if args.against else None
                 try:
-                    measure_pages(backend, archive, against)
-                    measure_portal_filters(backend, archive)
-                    measure_other_pages(backend, archive)
-                    measure_after_change(backend, archive)
+                    for part in args.parts.split(","):
+                        if part == "pages":
+                            measure_pages(backend, archive, against)
+                        else:
+                            PARTS[part](backend, archive)
                 finally:
                     for worker in against or ():
                         worker.close()

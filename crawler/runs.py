@@ -21,9 +21,9 @@ from storage import Archive, open_archive
 MAX_REASON = 300  # characters of an exception message kept in a run error
 
 
-def _reason(failure: Failure) -> str:
-    message = " ".join(str(failure.value).split())
-    return f"{failure.type.__name__}: {message}"[:MAX_REASON] if message else failure.type.__name__
+def _reason(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}"[:MAX_REASON] if message else type(exc).__name__
 
 
 class RunRecorder:
@@ -55,17 +55,31 @@ class RunRecorder:
         assert self.crawler.stats is not None
         adapter = ItemAdapter(item)
         url = adapter.get("url") or (response.url if response is not None else "")
-        record_error(self.crawler.stats, adapter.get("portal"), url, _reason(failure), "pipeline")
+        record_error(self.crawler.stats, adapter.get("portal"), url, _reason(failure.value), "pipeline")
 
     def spider_error(self, failure: Failure, response: Response) -> None:
         """A spider callback raised while reading a page."""
         assert self.crawler.stats is not None
         portal = getattr(response.request.cb_kwargs.get("portal"), "name", None) if response.request else None
-        record_error(self.crawler.stats, portal, response.url, _reason(failure), "spider")
+        record_error(self.crawler.stats, portal, response.url, _reason(failure.value), "spider")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None or self.crawler.stats is None:
             return
+        self._refresh_kept_lookups()
         stats = self.crawler.stats.get_stats()
         errors = stats.get(ERRORS) or []
         self.archive.finish_run(self.run_id, reason, {k: v for k, v in stats.items() if k != ERRORS}, errors)
+
+    def _refresh_kept_lookups(self) -> None:
+        """Bring the search's stored lookups up to what this crawl stored (storage.archive.termcache), so that the
+        web's first page of a common term stays a read however much the crawl stored; a failure is a run error."""
+        assert self.crawler.stats is not None
+        try:
+            done = self.archive.query.refresh_kept()
+        except Exception as exc:  # the crawl's reports are stored: the cache is only behind
+            self.crawler.stats.inc_value("term_cache/refresh_failed")
+            record_error(self.crawler.stats, None, "", _reason(exc), "term cache")
+            return
+        for what, n in done.items():
+            self.crawler.stats.inc_value(f"term_cache/{what}", n)

@@ -80,11 +80,14 @@ def _plan(terms: Sequence[str], bigrams: bool) -> tuple[list[list[Select[Any]]],
 def fts_conditions(terms: Sequence[str], bigrams: bool, rows: bool = False
                    ) -> tuple[list[ColumnElement[bool]], list[str]]:
     """Conditions on ``report`` for the terms the indexes answer (every term, with ``bigrams``), and the terms
-    left over for a scan. ``rows``: each row asks the index about its own id (FTS5 seeks to that rowid in each
-    token's list), for a few given rows; otherwise ``IN`` the index's whole answer."""
-    plan, scanned = _plan(terms, bigrams)
+    left over for a scan. ``rows``, for a few given rows: a term without cased letters is left to the substring test
+    of the rows' own texts, which finds what the indexes find (neither folds anything of such a term) at a fiftieth
+    of the cost (2,000 rows, 4 phrases, 100,000 reports: 44 ms against 2.7 s); for the others each row asks the
+    index about its own id. Otherwise ``IN`` the index's whole answer."""
+    caseless = [t for t in terms if rows and all(f.lower() == f.upper() for f in term_forms(t))]
+    plan, scanned = _plan([t for t in terms if t not in caseless], bigrams)
     return [or_(*(exists(lookup.where(lookup.selected_columns[0] == Report.id)) if rows else Report.id.in_(lookup)
-                  for lookup in lookups)) for lookups in plan], scanned
+                  for lookup in lookups)) for lookups in plan], scanned + caseless
 
 
 def matching_ids(terms: Sequence[str], bigrams: bool) -> Select[Any] | CompoundSelect | None:

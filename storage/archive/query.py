@@ -17,6 +17,7 @@ paging and comparisons are stable.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -30,14 +31,11 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
-    column,
     exists,
     func,
     inspect,
-    not_,
     or_,
     select,
-    table,
 )
 from sqlalchemy.orm import aliased
 
@@ -49,8 +47,9 @@ from storage.archive.fts import TRIGRAM_CHARS, fts_conditions, matching_ids
 from storage.archive.hits import read_hits
 from storage.archive.levels import ORGAN_LEVELS, organ_level_condition
 from storage.archive.records import ArchiveError, SearchHit
+from storage.archive.reportconditions import attachment_condition, statistics_condition
 from storage.archive.rows import driver_rows, read_ids, stream_rows
-from storage.archive.termcache import Terms, term_cache
+from storage.archive.termcache import Recheck, Terms, term_cache
 from storage.archive.terms import case_forms, term_forms
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
@@ -125,25 +124,6 @@ class Query:
             stmt = stmt.with_hint(Report, f"INDEXED BY {_SQLITE_WALK[sort]}", "sqlite")
         return stmt
 
-    def _attachment_condition(self, wanted: bool, fmt: str | None = None) -> ColumnElement[bool]:
-        """Has (or has no) attachment; with ``fmt``, an attachment of that format."""
-        if not inspect(self.engine).has_table("attachment"):
-            raise ArchiveError("--has-attachment needs attachment records, which this archive does not have "
-                               "(no 'attachment' table: it arrives with a later schema upgrade)")
-        attachment = table("attachment", column("report_id"), column("format"))
-        found = exists().where(attachment.c.report_id == Report.id,
-                               *([attachment.c.format == fmt] if fmt is not None else []))
-        return found if wanted else not_(found)
-
-    @staticmethod
-    def _statistics_condition(state: str) -> ColumnElement[bool]:
-        read = exists().where(ReportStatistics.report_id == Report.id)
-        if state == "unread":
-            return not_(read)
-        count = ReportStatistics.findings_count
-        return exists().where(ReportStatistics.report_id == Report.id, count > 0 if state == "inconsistent"
-                              else count == 0)
-
     def conditions(self, terms: Sequence[str], filters: Filters) -> list[ColumnElement[bool]]:
         """WHERE conditions on ``report`` for a query's terms and filters."""
         where: list[ColumnElement[bool]] = [self._text_condition(terms)] if terms else []
@@ -158,15 +138,15 @@ class Query:
         if filters.published_to:
             where.append(Report.published <= filters.published_to)
         if filters.has_attachment is not None:
-            where.append(self._attachment_condition(filters.has_attachment))
+            where.append(attachment_condition(self.engine, filters.has_attachment))
         if filters.format is not None:
             fmt = filters.format.strip().lower()
-            where.append(self._attachment_condition(False) if fmt == NO_ATTACHMENT_FORMAT
-                         else self._attachment_condition(True, fmt))
+            where.append(attachment_condition(self.engine, False) if fmt == NO_ATTACHMENT_FORMAT
+                         else attachment_condition(self.engine, True, fmt))
         if filters.inconsistent is not None:
-            where.append(self._statistics_condition("inconsistent" if filters.inconsistent else "consistent"))
+            where.append(statistics_condition("inconsistent" if filters.inconsistent else "consistent"))
         if filters.statistics is not None:
-            where.append(self._statistics_condition(filters.statistics))
+            where.append(statistics_condition(filters.statistics))
         if filters.received_over is not None:
             where.append(exists().where(ReportStatistics.report_id == Report.id,
                                         ReportStatistics.received > filters.received_over))
@@ -307,18 +287,31 @@ class Query:
     def _term_ids(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect,
                   look: bool) -> list[int] | None:
         """The ids holding every term: kept by the term cache, or (``look``) read by ``direct``; else None."""
-        def lookup() -> list[int]:
-            self._prefer_indexes(conn, terms)
-            found = read_ids(conn, direct)
-            conn.rollback()
-            return found
+        return term_cache(self.engine).ids(conn, terms, self._recheck(conn),
+                                           (lambda: self._lookup(conn, terms, direct)) if look else None)
 
+    def _lookup(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect) -> list[int]:
+        """``direct``'s ids, read in a transaction of their own (it ends here, with its SET LOCAL)."""
+        self._prefer_indexes(conn, terms)
+        found = read_ids(conn, direct)
+        conn.rollback()
+        return found
+
+    def _recheck(self, conn: Connection) -> Recheck:
+        """The term cache's test of a few reports for each of its terms, the text indexes' conditions per row."""
         def recheck(kept: Sequence[Terms], ids: list[int]) -> dict[Terms, set[int]]:
             held = driver_rows(conn, select(Report.id, *(self._text_condition(t, rows=True) for t in kept))
                                .where(Report.id.in_(ids)))
             return {one: {row[0] for row in held if row[n]} for n, one in enumerate(kept, 1)}
+        return recheck
 
-        return term_cache(self.engine).ids(conn, terms, recheck, lookup if look else None)
+    def refresh_kept(self) -> Counter[str]:
+        """Bring the term cache's stored lookups up to the archive's present (after a crawl: ``RunRecorder``)."""
+        def lookup(terms: Terms) -> list[int] | None:
+            direct = self._direct(terms)
+            return None if direct is None else self._lookup(conn, terms, direct)
+        with self.engine.connect() as conn:
+            return term_cache(self.engine).refresh(conn, self._recheck(conn), lookup)
 
     def _seen_ids(self, conn: Connection, filters: Filters) -> AbstractSet[int]:
         """The reports ``conditions`` keeps for the portal filters (region, portal, level), without a text."""

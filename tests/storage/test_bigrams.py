@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from storage import Archive, ReportRecord
 from storage.archive.query import Filters, Query
+from storage.models import Report
 from storage.session import dispose_engine
 from tests.support.migrations import migrate, revision_before
 
@@ -135,3 +136,29 @@ def test_pages_picked_in_memory_are_the_sql_order_for_few_and_many_matches(sqlit
                 page = archive.query.page(term, Filters(), sort=sort, limit=2, offset=offset, facets=True)
                 assert [h.id for h in page.hits] == expected[offset:offset + 2], (term, sort, offset)
                 assert page.total == len(expected)
+
+
+def test_the_term_caches_row_test_finds_what_the_indexes_find(sqlite_url: str) -> None:
+    """The term cache checks a few journaled reports again with ``_text_condition(rows=True)``: a substring test of
+    the rows' texts for terms without cased letters, the index asked per row for the others. On texts full of
+    letters whose case the trigram index folds and ``LIKE`` does not (ς, ſ, the Kelvin sign, İ), both answer as the
+    indexes' own lookup, for short terms and for trigram terms."""
+    rng = random.Random(15)
+    texts = _texts(rng)
+    archive = Archive(sqlite_url)
+    _store(archive, texts)
+    triples = {body[i:i + 3] for _, body in texts for i in range(len(body) - 2)}
+    terms = _terms(rng, texts) + rng.sample(sorted(t for t in triples if not any(c.isspace() for c in t)), 80)
+    query = Query(archive.engine)
+    checked = 0
+    with archive.engine.connect() as conn:
+        every = list(conn.scalars(text("SELECT id FROM report")))
+        for term in terms:
+            direct = query._direct([term])
+            if direct is None:  # the scan's own condition: nothing to compare
+                continue
+            held = {row[0] for row in conn.execute(select(Report.id).where(
+                Report.id.in_(every), query._text_condition([term], rows=True)))}
+            assert held == set(conn.scalars(direct)), term
+            checked += 1
+    assert checked > len(terms) * 3 // 4

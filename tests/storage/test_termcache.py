@@ -5,6 +5,7 @@ after writes by the archive and by plain SQL through another engine (migration 0
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -13,9 +14,9 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from storage import Archive, ReportRecord
 from storage.archive.query import FEW_IDS, Filters, Query, parse_terms
 from storage.archive.rows import read_ids
-from storage.archive.termcache import TermCache, term_cache
+from storage.archive.termcache import LOAD_RECHECK_AT_MOST, REFRESH_RECHECK_AT_MOST, TermCache, term_cache
 from storage.bigrams import register
-from storage.models import Report
+from storage.models import KeptLookup, Report
 from tests.support.sample_archive import load
 
 # common in the samples, one with two terms, one of two characters (the bigram index, PostgreSQL's exact grams)
@@ -178,3 +179,98 @@ def test_a_lookup_that_ran_while_another_page_read_the_journal_is_rechecked(db_u
         assert cache.stats["late"] == 1
         assert sorted(cache.ids(conn, ["依申请公开"], recheck, lookup)) == _fresh(archive, "依申请公开", Filters())
     assert cache.stats["hit"] == 1
+
+
+def _stored(engine: Engine) -> dict[tuple[str, ...], list[int]]:
+    """The stored lookups as another process reads them: ids and terms from the rows themselves."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(KeptLookup.terms, KeptLookup.ids)).all()
+    return {tuple(terms.split("\n")): sorted(array("i", ids)) for terms, ids in rows}  # little-endian here
+
+
+@pytest.mark.parametrize("load_at_most", [LOAD_RECHECK_AT_MOST, 0], ids=["rows-rechecked", "rows-too-far-behind"])
+def test_another_process_reads_the_stored_lookups_exact_through_every_write(
+        db_url: str, load_at_most: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each write, then a process that never looked the terms up (an engine, so a term cache, of its own): it reads
+    the rows the first one stored and checks the reports journaled since; a row more than ``LOAD_RECHECK_AT_MOST``
+    reports behind is looked up afresh (and stored again). Either way its answers are the text indexes' own."""
+    monkeypatch.setattr("storage.archive.termcache.LOAD_RECHECK_AT_MOST", load_at_most)
+    archive, ids = load(db_url)
+    term_cache(archive.engine).least = 1
+    other = _other(db_url)
+    _answers(archive)
+    assert term_cache(archive.engine).stats["stored"] == len(TERMS)
+    assert set(_stored(archive.engine)) == {tuple(sorted(set(parse_terms(t)))) for t in TERMS}
+    for what, write in _writes(archive, other, ids):
+        write()
+        reader = _other(db_url)
+        cache = term_cache(reader)
+        cache.least = 1
+        search = Query(reader)
+        for query in TERMS:
+            terms = parse_terms(query)
+            with reader.connect() as conn:
+                found = sorted(search.matching_list(conn, terms, Filters(), search.conditions(terms, Filters())))
+            assert found == _fresh(archive, query, Filters()), (what, query)
+        if load_at_most:
+            assert (cache.stats["loaded"], cache.stats["stored"]) == (len(TERMS), 0), what
+        else:  # every write journals a report: every row is behind, and each term is looked up afresh
+            assert cache.stats["stale"] == len(TERMS) and not cache.stats["loaded"], what
+        reader.dispose()
+    other.dispose()
+
+
+@pytest.mark.parametrize("refresh_at_most", [REFRESH_RECHECK_AT_MOST, 0], ids=["rechecked", "looked-up-again"])
+def test_refresh_brings_every_stored_lookup_to_the_present(db_url: str, refresh_at_most: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a crawl's end does: after the writes, every row holds the text indexes' answer and stands at the
+    journal's present, so that a process reads it with nothing left to check (SQLite: ``LOAD_RECHECK_AT_MOST`` = 0)."""
+    monkeypatch.setattr("storage.archive.termcache.REFRESH_RECHECK_AT_MOST", refresh_at_most)
+    archive, ids = load(db_url)
+    term_cache(archive.engine).least = 1
+    other = _other(db_url)
+    _answers(archive)
+    for _, write in _writes(archive, other, ids):
+        write()
+    done = Query(archive.engine).refresh_kept()
+    assert done == ({"rechecked": len(TERMS)} if refresh_at_most else {"looked_up": len(TERMS)})
+    assert _stored(archive.engine) == {tuple(sorted(set(parse_terms(t)))): _fresh(archive, t, Filters())
+                                       for t in TERMS}
+    sqlite = archive.engine.dialect.name == "sqlite"
+    if sqlite:  # PostgreSQL's position is the oldest transaction running in the whole cluster (another test's, a
+        # benchmark's): the rows may be read again from before it, never from after
+        monkeypatch.setattr("storage.archive.termcache.LOAD_RECHECK_AT_MOST", 0)
+    reader = _other(db_url)
+    search = Query(reader)
+    for query in TERMS:
+        assert search.count(query) == len(_fresh(archive, query, Filters()))
+    assert term_cache(reader).stats["loaded"] == len(TERMS) and not term_cache(reader).stats["stale"]
+    assert not sqlite or Query(archive.engine).refresh_kept() == {}  # nothing written since: nothing to do
+    reader.dispose()
+    other.dispose()
+
+
+def test_a_truncate_leaves_no_stored_lookup_answering(pg_url: str) -> None:
+    archive, _ = load(pg_url)
+    term_cache(archive.engine).least = 1
+    _answers(archive)
+    with archive.engine.begin() as conn:
+        conn.execute(text("TRUNCATE report CASCADE"))
+    reader = _other(pg_url)
+    assert Query(reader).count("政府信息公开") == 0 and term_cache(reader).stats["stale"] == 1
+    assert Query(archive.engine).refresh_kept() == {"looked_up": len(TERMS)}
+    assert set(map(len, _stored(archive.engine).values())) == {0}
+    reader.dispose()
+
+
+def test_a_lookup_that_cannot_be_stored_still_answers(sqlite_url: str) -> None:
+    """A read-only database user, or a write lock held too long: the page is served, the row is not written."""
+    archive, _ = load(sqlite_url)
+    cache = term_cache(archive.engine)
+    cache.least = 1
+    with archive.engine.begin() as conn:
+        conn.execute(text("CREATE TRIGGER no_store BEFORE INSERT ON kept_lookup BEGIN SELECT RAISE(ABORT, 'read "
+                          "only'); END"))
+    assert Query(archive.engine).count("政府信息公开") == len(_fresh(archive, "政府信息公开", Filters()))
+    assert (cache.stats["kept"], cache.stats["stored"], cache.stats["unstored"]) == (1, 0, 1)
+    assert _stored(archive.engine) == {}
