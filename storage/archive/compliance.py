@@ -137,10 +137,11 @@ SORT_KEYS = {
 
 
 def _in_region(organ: _Organ, region: str) -> bool:
-    """A region code prefix when all digits (``2208`` = 白城市), else part of the region name."""
+    """A region code prefix when all digits (``2208`` = 白城市), else part of the region name, in any case, as the
+    search's region filter takes it (``ILIKE``; SQLite's ``LIKE`` with every case form)."""
     if re.fullmatch(r"\d+", region):
         return (organ.region_code or "").startswith(region)
-    return region in (organ.region or "")
+    return region.lower() in (organ.region or "").lower()
 
 
 @dataclass(frozen=True, slots=True)

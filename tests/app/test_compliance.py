@@ -158,6 +158,18 @@ def test_the_grid_follows_every_change_to_the_archive(db_url: str) -> None:
     assert _summary(archive, region="抚松") == {("fusong", "fusong", "government"): []}
 
 
+def test_a_region_name_is_matched_in_any_case_as_the_search_filter_matches_it(db_url: str) -> None:
+    archive = Archive(db_url)
+    for name, region in (("hk", "Hong Kong SAR"), ("macao", "MACAO SAR"), ("jingyu", "吉林省白山市靖宇县")):
+        archive.add_portal(PortalSpec(name=name, homepage=f"http://{name}.test/", region=region, level="county"))
+        archive.record(rec(f"http://{name}.test/1.html", f"{name} 2023年政府信息公开工作年度报告", organ=name,
+                           report_year=2023, portal=name, published=dt.date(2024, 3, 1)))
+    for region in ("hong kong", "HONG KONG", "sar", "Macao", "靖宇"):
+        views = [archive.get_report(hit.id) for hit in archive.search(None, region=region)]
+        searched = {s.portal for view in views if view for s in view.sightings}
+        assert {k[0] for k in _summary(archive, region=region)} == searched != set(), region
+
+
 @pytest.mark.e2e  # a real crawl and/or a real browser
 def test_compliance_page_in_chromium(sqlite_url: str) -> None:
     sync_api = require_browser()
