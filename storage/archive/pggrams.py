@@ -27,8 +27,10 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     Engine,
+    Integer,
     Select,
     and_,
+    case,
     column,
     exists,
     func,
@@ -41,6 +43,8 @@ from sqlalchemy import (
     union,
 )
 
+from storage.archive.base import among
+from storage.archive.rows import read_ids
 from storage.archive.terms import term_forms
 from storage.models import Report
 
@@ -48,6 +52,8 @@ MIN_CHARS = 2  # shorter terms have no gram
 EXACT_MAX_CHARS = 3  # up to this length a term's grams match exactly the reports holding it
 CHUNK_MAX_CHARS = 32  # up to this length a term lies whole in one of 0015's pieces of a text
 _CHUNKS = table("report_chunk", column("report_id"), column("text"))
+TITLE_SAMPLE = 500  # the newest reports whose titles say whether a long term is looked up from the titles first
+TITLE_SHARE = 0.5  # ... when at least this share of them hold it
 
 
 def has_grams(engine: Engine) -> bool:
@@ -93,6 +99,36 @@ def _form_ids(form: str) -> Select[Any] | None:
     return (select(_CHUNKS.c.report_id).distinct()
             .where(func.nianbao_trigrams(_CHUNKS.c.text).op("@>")(func.nianbao_trigrams(term)),
                    func.strpos(_CHUNKS.c.text, term) > 0))
+
+
+def title_first_ids(conn: Connection, terms: Sequence[str]) -> list[int] | None:
+    """The reports holding a long term that most titles hold, read from the titles first; None for any other
+    query (several terms or forms, 2–3 or over CHUNK_MAX_CHARS characters, or fewer than ``TITLE_SHARE`` of the
+    newest ``TITLE_SAMPLE`` titles holding it).
+
+    Every report's title prints 政府信息公开工作年度报告, so no index narrows such a term: its lookup through the
+    pieces checked 400,000 of them (0.65–0.9 s at 100,000 reports). Here one scan of the titles (short, in the
+    table's own pages) splits the reports into those whose title holds it (``lower()``, as the pieces are) and the
+    rest, and only the rest's pieces are checked: 80–120 ms. The same answer, as a term lies whole in one piece and
+    the title's pieces are its own."""
+    forms = [form for term in terms for form in term_forms(term)]
+    if len(forms) != 1 or not EXACT_MAX_CHARS < len(forms[0]) <= CHUNK_MAX_CHARS:
+        return None
+    no_jit(conn)
+    term = func.lower(literal(forms[0]))
+    newest = select(Report.title).order_by(Report.id.desc()).limit(TITLE_SAMPLE).subquery()
+    asked, held = conn.execute(select(func.count(), func.count().filter(
+        func.strpos(func.lower(newest.c.title), term) > 0)).select_from(newest)).one()
+    if not asked or held < asked * TITLE_SHARE:
+        return None
+    # both kinds in one statement (one snapshot), as plain integers: a title's holding is the id's sign
+    signed = read_ids(conn, select(case((func.strpos(func.lower(Report.title), term) > 0, Report.id),
+                                        else_=-Report.id)))
+    rest = [-report_id for report_id in signed if report_id < 0]
+    in_pieces = set(read_ids(conn, select(_CHUNKS.c.report_id).distinct().where(
+        among("postgresql", _CHUNKS.c.report_id, rest, Integer), func.strpos(_CHUNKS.c.text, term) > 0))
+                    ) if rest else set()
+    return [report_id for report_id in signed if report_id > 0] + sorted(in_pieces)
 
 
 def matching_ids(terms: Sequence[str]) -> Select[Any] | CompoundSelect | None:

@@ -291,9 +291,12 @@ class Query:
                                            (lambda: self._lookup(conn, terms, direct)) if look else None)
 
     def _lookup(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect) -> list[int]:
-        """``direct``'s ids, read in a transaction of their own (it ends here, with its SET LOCAL)."""
-        self._prefer_indexes(conn, terms)
-        found = read_ids(conn, direct)
+        """``direct``'s ids (PostgreSQL: from the titles first where most hold the term), read in a transaction of
+        their own (it ends here, with its SET LOCAL)."""
+        found = pggrams.title_first_ids(conn, terms) if self._chunks else None
+        if found is None:
+            self._prefer_indexes(conn, terms)
+            found = read_ids(conn, direct)
         conn.rollback()
         return found
 

@@ -9,8 +9,8 @@ import random
 import pytest
 from sqlalchemy import delete, insert, inspect, text, update
 
-from storage import Archive
-from storage.archive.pggrams import CHUNK_MAX_CHARS, forbid_row_plans, matching_ids
+from storage import Archive, ReportRecord
+from storage.archive.pggrams import CHUNK_MAX_CHARS, forbid_row_plans, matching_ids, title_first_ids
 from storage.archive.query import Filters
 from storage.models import Report
 from tests.support.migrations import migrate, revision_before
@@ -109,3 +109,24 @@ def test_empty_and_short_texts_have_sensible_pieces(pg_url: str, body: str) -> N
         pieces = conn.execute(text("SELECT text FROM report_chunk WHERE report_id = :r ORDER BY seq"),
                               {"r": rid}).scalars().all()
     assert pieces == ([body] if body else [])
+
+
+def test_a_term_most_titles_hold_is_read_from_the_titles_first(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """政府信息公开工作年度报告 is in every title: its lookup splits the reports by their titles and checks only the
+    rest's pieces. The same reports as ILIKE over the whole texts, whatever the case, with a term in the title
+    alone, in the body alone, or with no title at all."""
+    archive, _ = load(pg_url)
+    for n, (title, body) in enumerate([("NIANBAO 2023年报", "正文"), ("年报", "正文 nianbao"),
+                                       (None, "Nianbao 正文"), ("年报", "正文")]):
+        archive.record(ReportRecord(url=f"http://t.nianbao.test/{n}.html", content_sha256=f"{n}" * 64, body=body,
+                                    title=title))
+    terms = ("政府信息公开", "政府信息公开工作年度报告", "nianbao", "依申请公开")
+    with archive.engine.connect() as conn:
+        assert title_first_ids(conn, ["政府信息公开"]) is not None  # most of the sample's titles hold it
+        assert title_first_ids(conn, ["nianbao"]) is None  # few titles do: the pieces' index, as before
+        assert title_first_ids(conn, ["公开"]) is None and title_first_ids(conn, ["政府信息公开", "年报"]) is None
+        monkeypatch.setattr("storage.archive.pggrams.TITLE_SHARE", 0)  # every long term from the titles first
+        for term in terms:
+            found = title_first_ids(conn, [term])
+            assert found is not None and sorted(found) == sorted(_ilike_ids(archive, term)), term
+    assert len(_ilike_ids(archive, "nianbao")) == 3
