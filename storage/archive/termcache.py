@@ -135,15 +135,19 @@ class TermCache:
     def _load(self, conn: Connection, key: Terms, recheck: Recheck) -> array[int] | None:
         """The stored row of ``key``, brought up to the journal's present; None when there is none or it is more
         than ``LOAD_RECHECK_AT_MOST`` reports behind. Ends the transaction it read in."""
-        row = conn.execute(select(KeptLookup.ids, KeptLookup.position).where(KeptLookup.terms == _name(key))).first()
+        row = conn.execute(select(KeptLookup.ids, KeptLookup.reports, KeptLookup.position)
+                           .where(KeptLookup.terms == _name(key))).first()
         try:
             if row is None:
+                return None
+            entry = _from_bytes(row.ids, row.reports)
+            if entry is None:  # a damaged row: looked up afresh, and written again
+                self.stats["unreadable"] += 1
                 return None
             changes, _ = self._watch.since(conn, row.position)
             if changes.everything or len(changes.reports) > LOAD_RECHECK_AT_MOST:
                 self.stats["stale"] += 1
                 return None
-            entry = _from_bytes(row.ids)
             _recheck_into({key: entry}, changes.reports, recheck)
             self.stats["loaded"] += 1
             return entry
@@ -167,26 +171,28 @@ class TermCache:
     def refresh(self, conn: Connection, recheck: Recheck, lookup_of: LookupOf) -> Counter[str]:
         """Bring every stored row up to the journal's present: check again the reports journaled since the oldest
         row's position (one query per thousand for all rows), or, beyond ``REFRESH_RECHECK_AT_MOST`` or after a
-        TRUNCATE, look each term up again. Returns what it did: ``rechecked``, ``looked_up``, ``deleted``."""
+        TRUNCATE, look each term up again (and a damaged row's term). Returns what it did: ``rechecked``,
+        ``looked_up``, ``deleted``."""
         done: Counter[str] = Counter()
         start = self._watch.position(conn)
-        rows = conn.execute(select(KeptLookup.terms, KeptLookup.ids, KeptLookup.position)).all()
+        rows = conn.execute(select(KeptLookup.terms, KeptLookup.ids, KeptLookup.reports, KeptLookup.position)).all()
         if start is None or not rows:
             conn.rollback()
             return done
         changes, _ = self._watch.since(conn, min(row.position for row in rows))
         conn.rollback()
-        entries: dict[Terms, array[int] | None] = {_key(row.terms): _from_bytes(row.ids) for row in rows}
-        if not (changes.everything or changes.reports):
-            return done
-        if changes.everything or len(changes.reports) > REFRESH_RECHECK_AT_MOST:
-            for key in entries:
-                found = lookup_of(key)
-                entries[key] = None if found is None else array("i", sorted(found))
-                done["looked_up"] += 1
-        else:
-            _recheck_into(entries, changes.reports, recheck)  # type: ignore[arg-type]  # none is None here
-            done["rechecked"] += len(entries)
+        read = {_key(row.terms): _from_bytes(row.ids, row.reports) for row in rows}
+        afresh = (list(read) if changes.everything or len(changes.reports) > REFRESH_RECHECK_AT_MOST
+                  else [key for key, entry in read.items() if entry is None])
+        kept = {key: entry for key, entry in read.items() if entry is not None and key not in afresh}
+        if changes.reports and kept:
+            _recheck_into(kept, changes.reports, recheck)
+            done["rechecked"] += len(kept)
+        entries: dict[Terms, array[int] | None] = dict(kept) if changes.reports else {}
+        for key in afresh:
+            found = lookup_of(key)
+            entries[key] = None if found is None else array("i", sorted(found))
+            done["looked_up"] += 1
         with write_session(self._watch.engine) as session:
             for key, entry in entries.items():
                 where = KeptLookup.terms == _name(key)
@@ -228,9 +234,13 @@ def _to_bytes(entry: array[int]) -> bytes:
     return swapped.tobytes()
 
 
-def _from_bytes(data: Iterable[int] | bytes) -> array[int]:
+def _from_bytes(data: Iterable[int] | bytes, reports: int) -> array[int] | None:
+    """The ids ``_to_bytes`` wrote; None for bytes that cannot be them (cut short, or not ``reports`` ids)."""
+    raw = bytes(data)
+    if len(raw) != 4 * reports:
+        return None
     entry = array("i")
-    entry.frombytes(bytes(data))
+    entry.frombytes(raw)
     if sys.byteorder != "little":
         entry.byteswap()
     return entry

@@ -274,3 +274,23 @@ def test_a_lookup_that_cannot_be_stored_still_answers(sqlite_url: str) -> None:
     assert Query(archive.engine).count("政府信息公开") == len(_fresh(archive, "政府信息公开", Filters()))
     assert (cache.stats["kept"], cache.stats["stored"], cache.stats["unstored"]) == (1, 0, 1)
     assert _stored(archive.engine) == {}
+
+
+def test_a_damaged_row_is_looked_up_afresh_and_written_again(db_url: str) -> None:
+    """A stored row cut short (a bad copy, a hand edit) never answers: the page looks the term up, as the refresh at a
+    crawl's end does, and the row is written again whole."""
+    archive, _ = load(db_url)
+    term_cache(archive.engine).least = 1
+    Query(archive.engine).count("政府信息公开")
+    with archive.engine.begin() as conn:
+        conn.execute(KeptLookup.__table__.update().values(ids=b"\x01\x02\x03"))
+    reader = _other(db_url)
+    term_cache(reader).least = 1
+    assert Query(reader).count("政府信息公开") == len(_fresh(archive, "政府信息公开", Filters()))
+    assert (term_cache(reader).stats["unreadable"], term_cache(reader).stats["stored"]) == (1, 1)
+    assert _stored(archive.engine) == {("政府信息公开",): _fresh(archive, "政府信息公开", Filters())}
+    with archive.engine.begin() as conn:
+        conn.execute(KeptLookup.__table__.update().values(reports=KeptLookup.reports + 1))
+    assert Query(archive.engine).refresh_kept() == {"looked_up": 1}
+    assert _stored(archive.engine) == {("政府信息公开",): _fresh(archive, "政府信息公开", Filters())}
+    reader.dispose()
