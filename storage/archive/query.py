@@ -91,8 +91,9 @@ class Query:
     def _text_condition(self, terms: Sequence[str], *, rows: bool = False) -> ColumnElement[bool]:
         """FTS5 for the terms its indexes hold (SQLite: storage.archive.fts), a substring match for the others
         (PostgreSQL: through its gram index where it can answer). ``rows``: the same test made for a few given
-        rows (the term cache's recheck): FTS5 asked about each row, PostgreSQL's ``LIKE``, which finds exactly the
-        reports its gram index and pieces do (storage.archive.pggrams)."""
+        rows (the term cache's recheck): on SQLite a substring test for terms without cased letters and FTS5 asked
+        about each row for the others (``fts_conditions``), on PostgreSQL ``LIKE``, which finds exactly the reports
+        its gram index and pieces do (storage.archive.pggrams)."""
         conditions, scanned = fts_conditions(terms, self._bigrams, rows) if self._fts else ([], list(terms))
         conditions += [or_(*(self._substring(f, rows) for f in term_forms(t))) for t in scanned]
         return and_(*conditions)

@@ -30,7 +30,7 @@ import sys
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -193,6 +193,8 @@ class TermCache:
             found = lookup_of(key)
             entries[key] = None if found is None else array("i", sorted(found))
             done["looked_up"] += 1
+        if not entries:  # nothing journaled, nothing damaged: no write (on SQLite, no write lock taken)
+            return done
         with write_session(self._watch.engine) as session:
             for key, entry in entries.items():
                 where = KeptLookup.terms == _name(key)
@@ -234,7 +236,7 @@ def _to_bytes(entry: array[int]) -> bytes:
     return swapped.tobytes()
 
 
-def _from_bytes(data: Iterable[int] | bytes, reports: int) -> array[int] | None:
+def _from_bytes(data: bytes | memoryview, reports: int) -> array[int] | None:
     """The ids ``_to_bytes`` wrote; None for bytes that cannot be them (cut short, or not ``reports`` ids)."""
     raw = bytes(data)
     if len(raw) != 4 * reports:
