@@ -26,9 +26,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, Integer, inspect, select
 
-from storage.archive.changes import ChangeWatch, PerEngine, parts, settle
+from storage.archive.base import among
+from storage.archive.changes import ChangeWatch, PerEngine, settle
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
 
@@ -50,11 +51,10 @@ _SUBTRACT_ABOVE = 0.75
 # (and more than the least number): then read everything, which costs about as much
 _JOURNAL_AT_MOST, _JOURNAL_AT_LEAST = 0.2, 1000
 
-# a journal naming more reports than this: each sort's order is made again (a sort) rather than moved report by
-# report (a bisection and a list insertion or deletion each). At 100,000 reports the two cost the same near 500
-# changed reports; 2,000 moved took 150–170 ms to refresh and a first filtered page 170–540 ms, sorted again 50–70
-# and 40–55 (SQLite, the refresh, a phrase's page and a filtered page summed: 117 ms moved against 136 at 500)
-_REORDER_AT_MOST = 500
+# a journal naming more reports than this: each sort's order is made again (a sort) rather than moved. At 100,000
+# reports moving cost 1 ms for 1 changed report, 2 for 100, 4–5 for 500, 13–49 for 2,000 and 94–121 for 10,000;
+# sorting again 42–100 ms at any number (moving each by a list insertion, as before, took 143 for 2,000)
+_REORDER_AT_MOST = 5000
 _UNKNOWN_LAST = 1 << 40  # an ascending sort's key for an unknown value: after every date's ordinal and year
 
 Counts = dict[str, list[tuple[Any, int]]]
@@ -117,8 +117,8 @@ class FacetIndex:
             changed = changes.reports
             if changes.portals:
                 self._portals = _portals(conn)
-                for part in parts(sorted(changes.portals)):
-                    changed |= set(conn.scalars(select(Sighting.report_id).where(Sighting.portal_id.in_(part))))
+                changed |= set(conn.scalars(select(Sighting.report_id).where(
+                    among(conn.dialect.name, Sighting.portal_id, sorted(changes.portals), Integer))))
             if len(changed) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * self.reports):
                 self._update(conn, changed)
                 self._watch.read()
@@ -143,9 +143,10 @@ class FacetIndex:
         settle()
 
     def _read(self, conn: Connection, ids: Sequence[int] | None) -> list[tuple[int, Any, Any, tuple[Any, ...]]]:
-        """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report)."""
+        """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report),
+        bound as one value each (``among``: 2,000 ids a parameter each cost more to compile than to read)."""
         def only(column: Any, statement: Any) -> Any:
-            return statement if ids is None else statement.where(column.in_(ids))
+            return statement if ids is None else statement.where(among(conn.dialect.name, column, ids, Integer))
 
         seen: dict[int, tuple[set[str], set[str]]] = {}
         for report_id, portal_id in conn.execute(only(Sighting.report_id,
@@ -180,7 +181,7 @@ class FacetIndex:
         still counting with the parts it took keeps them whole (:class:`_Build`)."""
         if not changed:  # commits that changed nothing indexed (a re-crawl's last_seen)
             return
-        fresh = {r[0]: r for part in parts(sorted(changed)) for r in self._read(conn, part)}
+        fresh = {r[0]: r for r in self._read(conn, sorted(changed))}
         size = max(len(self.codes[0]), max(changed) + 1)
         codes = [group + [-1] * (size - len(group)) for group in self.codes]
         totals, signatures = [Counter(t) for t in self._totals], [list(group) for group in self.signatures]
@@ -283,20 +284,28 @@ class FacetIndex:
     def _reordered(self, sort: str, order: list[int], keys: list[int], changed: set[int],
                    rows: dict[int, tuple[Any, ...]], size: int) -> tuple[list[int], list[int]]:
         """Copies of ``sort``'s order and keys with the reports ``changed`` taken out and put back (or not, when
-        deleted) at their new keys' places: a bisection and a list deletion or insertion each, not a sort."""
+        deleted) at their new keys' places, found by bisection in the old order; the copy is then made in
+        one pass of slices (``_REORDER_AT_MOST`` has the costs)."""
         sign = -1 if _ORDERS[sort][1] else 1  # bisect wants ascending keys
-        order, keys = list(order), keys + [0] * (size - len(keys))
 
-        def place(key: int) -> int:
+        def place(key: int) -> int:  # in the old order, by the old keys (a changed report is still at its old one)
             return bisect.bisect_left(order, sign * key, key=lambda i: sign * keys[i])
 
-        for report_id in sorted(changed):
-            if report_id in self._ids:  # in the order as it was
-                del order[place(keys[report_id])]
-            if report_id in rows:
-                keys[report_id] = _sort_key(sort, rows[report_id])
-                order.insert(place(keys[report_id]), report_id)
-        return order, keys
+        new_keys = keys + [0] * (size - len(keys))
+        for report_id in changed & rows.keys():
+            new_keys[report_id] = _sort_key(sort, rows[report_id])
+        # (position in the old order, 0 to put a report before it or 1 to take it out, the report's ascending key)
+        edits = [(place(keys[i]), 1, 0, i) for i in changed & self._ids]
+        edits += [(place(new_keys[i]), 0, sign * new_keys[i], i) for i in changed & rows.keys()]
+        out: list[int] = []
+        start = 0
+        for position, out_, _key, report_id in sorted(edits):
+            out += order[start:position]
+            start = position + out_
+            if not out_:
+                out.append(report_id)
+        out += order[start:]
+        return out, new_keys
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -108,6 +109,38 @@ def test_the_indexes_follow_the_journal_as_a_build_from_scratch(db_url: str, reo
     assert (facets.stats["full"], grid.stats["full"]) == built
     assert facets.stats["journal"] >= len(_writes(archive, other, ids)) and grid.stats["journal"] >= 1
     other.dispose()
+
+
+@pytest.mark.parametrize("changes", [1, 40, 900])
+def test_an_order_moved_by_many_changes_at_once_equals_one_sorted_afresh(changes: int) -> None:
+    """A commit of many reports at once (new, deleted, dated or re-dated, some to the same day) moves them all in
+    one update: every sort's order equals the order made from scratch, round after round."""
+    rng = random.Random(changes)
+    index = FacetIndex(create_engine("sqlite://"))
+
+    def row(report_id: int) -> tuple[Any, ...]:
+        day = None if rng.random() < 0.1 else dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(30))
+        return (report_id, rng.choice((None, 2019, 2020, 2021)), day)
+
+    index._rows = {i: row(i) for i in range(1, 3000) if rng.random() < 0.9}
+    size = 3000
+    index._ids, index.codes = set(index._rows), [[0] * size]  # _order reads the number of ids from the codes
+    orders = {sort: index._order(sort) for sort in SORTS}
+    for _ in range(5):
+        size += changes // 2
+        changed = set(rng.sample(sorted(index._ids), changes - changes // 2)) | set(range(size - changes // 2, size))
+        rows = dict(index._rows)
+        for report_id in changed:
+            if rng.random() < 0.3:
+                rows.pop(report_id, None)
+            else:
+                rows[report_id] = row(report_id)
+        moved = {sort: index._reordered(sort, *orders[sort], changed, rows, size) for sort in SORTS}
+        index._rows, index._ids, index.codes = rows, set(rows), [[0] * size]
+        orders = {sort: index._order(sort) for sort in SORTS}
+        assert {sort: order for sort, (order, _keys) in moved.items()} == {
+            sort: order for sort, (order, _keys) in orders.items()}
+        assert all(moved[sort][1][i] == orders[sort][1][i] for sort in SORTS for i in index._ids)
 
 
 def test_a_recrawl_that_changes_nothing_indexed_journals_nothing(db_url: str) -> None:
