@@ -305,7 +305,7 @@ class Query:
         """The term cache's test of a few reports for each of its terms, the text indexes' conditions per row."""
         def recheck(kept: Sequence[Terms], ids: list[int]) -> dict[Terms, set[int]]:
             held = driver_rows(conn, select(Report.id, *(self._text_condition(t, rows=True) for t in kept))
-                               .where(Report.id.in_(ids)))
+                               .where(among(conn.dialect.name, Report.id, ids, Integer)))
             return {one: {row[0] for row in held if row[n]} for n, one in enumerate(kept, 1)}
         return recheck
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.archive.changes import ChangeWatch, PerEngine, parts
+from storage.archive.changes import ChangeWatch, PerEngine
 from storage.models import KeptLookup
 from storage.session import write_session
 
@@ -170,7 +170,7 @@ class TermCache:
 
     def refresh(self, conn: Connection, recheck: Recheck, lookup_of: LookupOf) -> Counter[str]:
         """Bring every stored row up to the journal's present: check again the reports journaled since the oldest
-        row's position (one query per thousand for all rows), or, beyond ``REFRESH_RECHECK_AT_MOST`` or after a
+        row's position (one query for all rows), or, beyond ``REFRESH_RECHECK_AT_MOST`` or after a
         TRUNCATE, look each term up again (and a damaged row's term). Returns what it did: ``rechecked``,
         ``looked_up``, ``deleted``."""
         done: Counter[str] = Counter()
@@ -208,13 +208,10 @@ class TermCache:
 
 
 def _recheck_into(entries: dict[Terms, array[int]], changed: set[int], recheck: Recheck) -> None:
-    """Each entry's ids, with the reports ``changed`` checked again for its terms (a thousand per query)."""
+    """Each entry's ids, with the reports ``changed`` checked again for its terms (one query)."""
     if not (entries and changed):
         return
-    holding: dict[Terms, set[int]] = {}
-    for part in parts(sorted(changed)):
-        for key, ids in recheck(list(entries), part).items():
-            holding.setdefault(key, set()).update(ids)
+    holding = recheck(list(entries), sorted(changed))
     for key, kept in entries.items():
         _update(kept, changed, holding.get(key, set()))
 
