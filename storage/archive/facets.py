@@ -219,11 +219,24 @@ class FacetIndex:
         if ids is None:
             with self._lock:
                 self.refresh(conn)
-                if self._everything is None:
-                    self._everything = _count(self.signatures, self._totals, top)
-                return self.reports, self._everything
+                return self.reports, self._whole(top)
         ids, build = self._current(conn, ids, None)
         return len(ids), _count(build.signatures, _tally(build, ids, None), top)
+
+    def browse(self, conn: Connection, top: int, sort: str, limit: int, offset: int) -> tuple[int, Counts, list[int]]:
+        """Every report: their number and counts (kept), and the ids of one page in ``sort``'s order, which the index
+        holds. PostgreSQL sorted every report for that page (21 ms at 100,000: no index has the sorts' NULLS LAST)."""
+        with self._lock:
+            self.refresh(conn)
+            if sort not in self._orders:
+                self._orders[sort] = self._order(sort)
+            return self.reports, self._whole(top), self._orders[sort][0][offset:offset + limit]
+
+    def _whole(self, top: int) -> Counts:
+        """The whole archive's counts, kept until the next change (under the lock, the index fresh)."""
+        if self._everything is None:
+            self._everything = _count(self.signatures, self._totals, top)
+        return self._everything
 
     def at_level(self, conn: Connection, level: str, *, seen: bool) -> frozenset[int]:
         """The reports whose organ's name marks ``level`` (``organ_levels``: the organ part of the level filter, whose

@@ -222,7 +222,7 @@ class Query:
         """One page of hits with the true total and, with ``facets``, every facet's counts: every matching id is
         read once (``matching_list``); their number is the total, the facet index counts their facet values and
         picks the page in the sort's order (storage.archive.facets). The whole archive (no query, no filter) has
-        its counts kept, and the search walks the sort index. Without ``facets`` only the count is asked for."""
+        its counts and each sort's order kept (its page is a slice). Without ``facets`` only the count is asked for."""
         terms = parse_terms(query)
         check_page(limit, offset)
         if sort not in SORTS:
@@ -234,8 +234,7 @@ class Query:
         index = facet_index(self.engine)
         with self.engine.connect() as conn:
             if not where:
-                total, counts = index.counts(conn, None, top)
-                ids = self._page_ids(conn, self._order(select(Report.id), sort), False, sort, limit, offset)
+                total, counts, ids = index.browse(conn, top, sort, limit, offset)
                 return Page(hits=read_hits(conn, ids, terms), total=total, limit=limit, offset=offset, facets=counts)
             if not (self._bigrams or self._trigram_terms(terms)):  # a scan: a walk stops early, a count cannot
                 ids = self._page_ids(conn, self._order(select(Report.id).where(*where), sort), True, sort, limit,

@@ -40,6 +40,9 @@ CASES: list[tuple[str | None, dict[str, Any], str]] = [
     (None, {"statistics": "inconsistent"}, "id"),
     ("公开", {"statistics": "unread", "region": "22"}, "newest"),
     (None, {}, "id"),  # the whole archive: facets from the cached counts
+    (None, {}, "newest"),  # the whole archive in every sort: a slice of the facet index's order, undated last
+    (None, {}, "oldest"),
+    (None, {}, "year"),
     (None, {"region_is": "辽宁省抚顺市新抚区"}, "id"),  # not its 站前街道 portal, which region=… also finds
     ("年度报告", {"organ_is": "新抚区人民政府"}, "newest"),
     # filters on portals alone with terms: two sets intersected (Query.matching_list)
