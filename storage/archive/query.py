@@ -33,7 +33,6 @@ from sqlalchemy import (
     and_,
     exists,
     func,
-    inspect,
     or_,
     select,
 )
@@ -51,6 +50,7 @@ from storage.archive.reportconditions import attachment_condition, statistics_co
 from storage.archive.rows import driver_rows, read_ids, stream_rows
 from storage.archive.termcache import Recheck, Terms, term_cache
 from storage.archive.terms import case_forms, term_forms
+from storage.archive.textindexes import text_indexes
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
 EXPORT_BATCH = 100  # rows held at once when streaming an export (≈ 2 MB of report text); a parquet row group
@@ -81,10 +81,7 @@ class Query:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
-        self._bigrams = self._fts and inspect(engine).has_table("report_bigram")  # migration 0013
-        self._grams = pggrams.has_grams(engine)  # migration 0014
-        self._chunks = self._grams and pggrams.has_chunks(engine)  # migration 0015
+        self._fts, self._bigrams, self._grams, self._chunks = text_indexes(engine)
 
     # -- conditions -------------------------------------------------------------------------------
 
