@@ -131,6 +131,15 @@ def title_first_ids(conn: Connection, terms: Sequence[str]) -> list[int] | None:
     return [report_id for report_id in signed if report_id > 0] + sorted(in_pieces)
 
 
+def pieces_hold(terms: Sequence[str]) -> ColumnElement[bool]:
+    """Reports whose pieces hold every term (any of its forms, each of 2–CHUNK_MAX_CHARS characters, so that it lies
+    whole in one piece), tested report by report: for a few given reports. The gram index names every report of a
+    common term first (政府信息公开: 131,200 entries, 47 ms, and each report's row read to test a year on it)."""
+    return and_(*(or_(*(exists().where(_CHUNKS.c.report_id == Report.id,
+                                       func.strpos(_CHUNKS.c.text, func.lower(literal(form))) > 0)
+                        for form in term_forms(term))) for term in terms))
+
+
 def matching_ids(terms: Sequence[str]) -> Select[Any] | CompoundSelect | None:
     """The ids of the reports holding every term (any of its forms), without a filter; ``None`` when a form has
     1 or more than CHUNK_MAX_CHARS characters. A common long term's matches come from its pieces' trigram index
