@@ -265,7 +265,7 @@ class Query:
         filters on each report holding the term (公开 with a region alone: 157–527 ms p95 at 100,000 reports). But on
         PostgreSQL a filter on the report itself (a year) narrows the texts to check: unless the terms are kept, the
         terms are checked in the pieces of the filters' reports when these are few (a common phrase with a year and
-        a region: 100–116 ms through the gram index, which names every report, 30–45 this way), else one query
+        a region: a page 101–102 ms through the gram index, which names every report, 44–47 this way), else one query
         (6-character terms with a year and a region: 79 ms p95, read apart 244; docs/search.md)."""
         direct = self._direct(terms) if terms else None
         on_portals = not replace(filters, region=None, portal=None, level=None, region_is=None)
