@@ -304,12 +304,12 @@ class FacetIndex:
         def place(key: int) -> int:  # in the old order, by the old keys (a changed report is still at its old one)
             return bisect.bisect_left(order, sign * key, key=lambda i: sign * keys[i])
 
-        new_keys = keys + [0] * (size - len(keys))
-        for report_id in changed & rows.keys():
+        new_keys, present = keys + [0] * (size - len(keys)), changed & rows.keys()
+        for report_id in present:
             new_keys[report_id] = _sort_key(sort, rows[report_id])
         # (position in the old order, 0 to put a report before it or 1 to take it out, the report's ascending key)
         edits = [(place(keys[i]), 1, 0, i) for i in changed & self._ids]
-        edits += [(place(new_keys[i]), 0, sign * new_keys[i], i) for i in changed & rows.keys()]
+        edits += [(place(new_keys[i]), 0, sign * new_keys[i], i) for i in present]
         out: list[int] = []
         start = 0
         for position, out_, _key, report_id in sorted(edits):

@@ -49,7 +49,7 @@ from storage.archive.records import ArchiveError, SearchHit
 from storage.archive.reportconditions import attachment_condition, statistics_condition
 from storage.archive.rows import driver_rows, read_ids, stream_rows
 from storage.archive.termcache import Recheck, Terms, term_cache
-from storage.archive.terms import case_forms, term_forms
+from storage.archive.terms import case_forms, has_case, term_forms
 from storage.archive.textindexes import text_indexes
 from storage.models import Portal, Report, ReportStatistics, Sighting
 
@@ -104,9 +104,9 @@ class Query:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
         have case at all (ILIKE lower-cases every text it reads; Chinese has no case); SQLite's LIKE folds ASCII
         only, so a term with other cased letters (É, Ω, Ⅱ) matches any of its case forms."""
-        if self.engine.dialect.name == "postgresql" and value.lower() != value.upper():
+        if self.engine.dialect.name == "postgresql" and has_case(value):
             return col.icontains(value, autoescape=True)
-        if self.engine.dialect.name == "sqlite" and not value.isascii() and value.lower() != value.upper():
+        if self.engine.dialect.name == "sqlite" and not value.isascii() and has_case(value):
             return or_(*(col.contains(form, autoescape=True) for form in case_forms(value)))
         return col.contains(value, autoescape=True)
 

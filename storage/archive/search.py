@@ -5,21 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
-from storage.archive import pggrams
 from storage.archive.base import ArchiveBase
 from storage.archive.query import Filters, Query
 from storage.archive.records import SearchHit
+from storage.archive.textindexes import text_indexes
 
 
 def backend_warnings(engine: Engine) -> list[str]:
     """What makes search on this database slow (never wrong), worded for a user."""
+    indexes = text_indexes(engine)
     if engine.dialect.name == "sqlite":
-        if not inspect(engine).has_table("report_fts"):
+        if not indexes.fts:
             return ["this SQLite build has no FTS5 trigram tokenizer (SQLite ≥ 3.34): every search scans"]
         return []
-    if engine.dialect.name != "postgresql" or pggrams.has_grams(engine):  # code points: no LC_CTYPE, no pg_trgm
+    if engine.dialect.name != "postgresql" or indexes.grams:  # code points: no LC_CTYPE, no pg_trgm
         return []
     with engine.connect() as conn:
         ctype = conn.exec_driver_sql("SELECT datctype FROM pg_database WHERE datname = current_database()").scalar()

@@ -16,6 +16,11 @@ def term_forms(term: str) -> list[str]:
     return list(dict.fromkeys([term, unicodedata.normalize("NFKC", term)]))
 
 
+def has_case(text: str) -> bool:
+    """Whether ``text`` has any letter with case (Chinese has none): only then may a case-folding match differ."""
+    return text.lower() != text.upper()
+
+
 def case_forms(term: str, limit: int = 16) -> list[str]:
     """Every upper/lower combination of the term's non-ASCII letters (SQLite's LIKE folds ASCII only), or just
     the term when there are more than ``limit``."""
