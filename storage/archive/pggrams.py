@@ -10,8 +10,9 @@ as ``LIKE '%term%'`` (no wildcards to escape) at about twice the speed (220 vs 4
 no other index offers to answer (with 0005's pg_trgm indexes still there, the planner took their candidates and
 computed the grams of each: 10 s for 1,300 reports). Where the archive has migration 0015's pieces
 (``report_chunk``), a term of up to 32 characters is checked in them: lower-cased, uncompressed, in the table's
-own pages, instead of de-TOASTing and decompressing each whole text (see the migration). A 1-character term has
-no gram and stays a ``LIKE`` scan.
+own pages, instead of de-TOASTing and decompressing each whole text (see the migration). Where it has 0020's
+index of every 4–6-character string (``ix_report_long_grams``), a term of that length is answered exactly by it,
+as a 2–3-character term is by 0014's: no text is read. A 1-character term has no gram and stays a ``LIKE`` scan.
 
 The planner must never evaluate ``nianbao_report_grams`` row by row (≈ 5 ms a report) instead of using the index:
 the function is declared expensive (0014), and ``forbid_row_plans`` leaves bitmap scans only.
@@ -50,6 +51,7 @@ from storage.models import Report
 
 MIN_CHARS = 2  # shorter terms have no gram
 EXACT_MAX_CHARS = 3  # up to this length a term's grams match exactly the reports holding it
+LONG_MAX_CHARS = 6  # ... and from EXACT_MAX_CHARS + 1 to this one, its long grams (0020)
 CHUNK_MAX_CHARS = 32  # up to this length a term lies whole in one of 0015's pieces of a text
 _CHUNKS = table("report_chunk", column("report_id"), column("text"))
 TITLE_SAMPLE = 500  # the newest reports whose titles say whether a long term is looked up from the titles first
@@ -67,19 +69,39 @@ def has_chunks(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql" and inspect(engine).has_table("report_chunk")
 
 
+def has_long_grams(engine: Engine) -> bool:
+    """Whether this PostgreSQL archive has the index of every 4–6-character string (migration 0020)."""
+    return engine.dialect.name == "postgresql" and any(
+        ix["name"] == "ix_report_long_grams" for ix in inspect(engine).get_indexes("report"))
+
+
 def _report_grams(form: str) -> ColumnElement[bool]:
     return func.nianbao_report_grams(Report.title, Report.body).op("@>")(func.nianbao_grams(func.lower(literal(form))))
 
 
-def form_condition(form: str, like: ColumnElement[bool], chunks: bool = False) -> ColumnElement[bool]:
+def _exact(form: str, long: bool) -> ColumnElement[bool] | None:
+    """The reports holding ``form``, from a gram index alone where one answers exactly: 0014's for 2–3 characters,
+    with ``long`` (0020) its long grams for 4–LONG_MAX_CHARS; else None."""
+    if MIN_CHARS <= len(form) <= EXACT_MAX_CHARS:
+        return _report_grams(form)
+    if long and len(form) <= LONG_MAX_CHARS:
+        return func.nianbao_report_long_grams(Report.title, Report.body).op("@>")(
+            func.nianbao_long_grams(func.lower(literal(form))))
+    return None
+
+
+def form_condition(form: str, like: ColumnElement[bool], chunks: bool = False, long: bool = False
+                   ) -> ColumnElement[bool]:
     """Reports holding ``form`` in title or body; ``like`` is that same test as ``LIKE``/``ILIKE`` (the scan for a
     1-character form). Case is ignored where the form has any, as ``ILIKE`` does (query.Query._like). ``chunks``:
-    the archive has 0015's lower-cased pieces, where a form of up to CHUNK_MAX_CHARS is checked."""
+    the archive has 0015's lower-cased pieces, where a form of up to CHUNK_MAX_CHARS is checked; ``long``: 0020's
+    long grams, which answer a form of up to LONG_MAX_CHARS."""
     if len(form) < MIN_CHARS:
         return like
+    exact = _exact(form, long)
+    if exact is not None:
+        return exact
     grams = _report_grams(form)
-    if len(form) <= EXACT_MAX_CHARS:
-        return grams
     if chunks and len(form) <= CHUNK_MAX_CHARS:
         return and_(grams, _in_pieces(form))
     cased = has_case(form)
@@ -87,13 +109,14 @@ def form_condition(form: str, like: ColumnElement[bool], chunks: bool = False) -
                                          else literal(form)) > 0 for col in (Report.title, Report.body))))
 
 
-def _form_ids(form: str) -> Select[Any] | None:
-    """The ids of the reports holding ``form``, from an index: the report gram index for 2–3 characters (exact),
+def _form_ids(form: str, long: bool) -> Select[Any] | None:
+    """The ids of the reports holding ``form``, from an index: a report gram index where one is exact (``_exact``),
     else the pieces holding its trigrams, checked with ``strpos`` (one piece read per match, not a whole text)."""
     if len(form) < MIN_CHARS or len(form) > CHUNK_MAX_CHARS:
         return None
-    if len(form) <= EXACT_MAX_CHARS:
-        return select(Report.id).where(_report_grams(form))
+    exact = _exact(form, long)
+    if exact is not None:
+        return select(Report.id).where(exact)
     term = func.lower(literal(form))
     return (select(_CHUNKS.c.report_id).distinct()
             .where(func.nianbao_trigrams(_CHUNKS.c.text).op("@>")(func.nianbao_trigrams(term)),
@@ -142,14 +165,15 @@ def _in_pieces(form: str) -> ColumnElement[bool]:
     return exists().where(_CHUNKS.c.report_id == Report.id, func.strpos(_CHUNKS.c.text, func.lower(literal(form))) > 0)
 
 
-def matching_ids(terms: Sequence[str]) -> Select[Any] | CompoundSelect | None:
+def matching_ids(terms: Sequence[str], long: bool = False) -> Select[Any] | CompoundSelect | None:
     """The ids of the reports holding every term (any of its forms), without a filter; ``None`` when a form has
-    1 or more than CHUNK_MAX_CHARS characters. A common long term's matches come from its pieces' trigram index
-    (0015) without looking up a row of ``report``: 62 ms for the 13,413 reports holding 信息公開事務 at 100,000
-    reports, against 120–160 ms checking each candidate's pieces and ~300 ms each candidate's whole text."""
+    1 or more than CHUNK_MAX_CHARS characters. With ``long`` (0020), a form of up to LONG_MAX_CHARS from its long
+    grams alone. A longer term's matches come from its pieces' trigram index (0015) without looking up a row of
+    ``report``: 62 ms for the 13,413 reports holding 信息公開事務 at 100,000 reports, against 120–160 ms checking
+    each candidate's pieces and ~300 ms each candidate's whole text."""
     per_term: list[Select[Any] | CompoundSelect] = []
     for term in terms:
-        lookups = [_form_ids(form) for form in term_forms(term)]
+        lookups = [_form_ids(form, long) for form in term_forms(term)]
         if any(lookup is None for lookup in lookups):
             return None
         per_term.append(lookups[0] if len(lookups) == 1 else union(*lookups))  # type: ignore[arg-type]

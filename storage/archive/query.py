@@ -81,7 +81,7 @@ class Query:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._fts, self._bigrams, self._grams, self._chunks = text_indexes(engine)
+        self._fts, self._bigrams, self._grams, self._chunks, self._long = text_indexes(engine)
 
     # -- conditions -------------------------------------------------------------------------------
 
@@ -98,7 +98,7 @@ class Query:
     def _substring(self, form: str, rows: bool = False) -> ColumnElement[bool]:
         """Title or body holds ``form``; on PostgreSQL through the gram index where it can answer (not ``rows``)."""
         like = or_(*(self._like(col, form) for col in (Report.title, Report.body)))
-        return pggrams.form_condition(form, like, self._chunks) if self._grams and not rows else like
+        return pggrams.form_condition(form, like, self._chunks, self._long) if self._grams and not rows else like
 
     def _like(self, col: Any, value: str) -> ColumnElement[bool]:
         """Substring match ignoring case, as FTS5 does: PostgreSQL needs ILIKE for that, but only for terms that
@@ -248,7 +248,7 @@ class Query:
     def _direct(self, terms: Sequence[str]) -> Select[Any] | CompoundSelect | None:
         """The ids holding every term, from the text indexes alone (FTS5; grams and pieces); None: a scan."""
         return (matching_ids(terms, self._bigrams) if self._fts
-                else pggrams.matching_ids(terms) if self._chunks else None)
+                else pggrams.matching_ids(terms, self._long) if self._chunks else None)
 
     def matching_ids(self, conn: Connection, terms: Sequence[str], filters: Filters,
                      where: list[ColumnElement[bool]]) -> Select[Any] | CompoundSelect:

@@ -24,6 +24,7 @@ class TextIndexes(NamedTuple):
     bigrams: bool  # SQLite's bigram index (0013)
     grams: bool  # PostgreSQL's character-gram index (0014)
     chunks: bool  # PostgreSQL's texts in pieces (0015)
+    long_grams: bool  # PostgreSQL's index of every 4–6-character string (0020)
 
 
 _known: weakref.WeakKeyDictionary[Engine, tuple[tuple[str, ...], TextIndexes]] = weakref.WeakKeyDictionary()
@@ -40,8 +41,9 @@ def text_indexes(engine: Engine) -> TextIndexes:
             return known[1]
     fts = engine.dialect.name == "sqlite" and inspect(engine).has_table("report_fts")
     grams = pggrams.has_grams(engine)
-    indexes = TextIndexes(fts, fts and inspect(engine).has_table("report_bigram"), grams,
-                          grams and pggrams.has_chunks(engine))
+    chunks = grams and pggrams.has_chunks(engine)
+    indexes = TextIndexes(fts, fts and inspect(engine).has_table("report_bigram"), grams, chunks,
+                          chunks and pggrams.has_long_grams(engine))
     with _lock:
         _known[engine] = (revision, indexes)
     return indexes

@@ -76,9 +76,11 @@ def test_concurrent_first_open_migrates_once(empty_db_url: str) -> None:
 
 def test_schema_matches_models(db_url: str) -> None:
     """The migrations build exactly the tables the ORM models describe (but one backend's own search objects:
-    SQLite's FTS tables, PostgreSQL's gram index and change counters, migration 0014, and text pieces, 0015)."""
+    SQLite's FTS tables, PostgreSQL's gram index and change counters, migration 0014, text pieces, 0015, and long
+    grams, 0020)."""
     a = Archive(db_url)
-    own = {"table": ("report_fts", "report_bigram", "archive_change", "report_chunk"), "index": ("ix_report_grams",)}
+    own = {"table": ("report_fts", "report_bigram", "archive_change", "report_chunk"),
+           "index": ("ix_report_grams", "ix_report_long_grams")}
     with a.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={
             "include_name": lambda name, type_, _p: not (name or "").startswith(own.get(type_, ()))})
