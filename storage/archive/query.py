@@ -297,7 +297,7 @@ class Query:
     def _lookup(self, conn: Connection, terms: Sequence[str], direct: Select[Any] | CompoundSelect) -> list[int]:
         """``direct``'s ids (PostgreSQL: from the titles first where most hold the term), read in a transaction of
         their own (it ends here, with its SET LOCAL)."""
-        found = pggrams.title_first_ids(conn, terms) if self._chunks else None
+        found = pggrams.title_first_ids(conn, terms, self._long) if self._chunks else None
         if found is None:
             self._prefer_indexes(conn, terms)
             found = read_ids(conn, direct)

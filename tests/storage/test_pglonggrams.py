@@ -9,7 +9,7 @@ import random
 from sqlalchemy import delete, insert, inspect, text, update
 
 from storage import Archive
-from storage.archive.pggrams import LONG_MAX_CHARS, forbid_row_plans, matching_ids
+from storage.archive.pggrams import LONG_MAX_CHARS, forbid_row_plans, matching_ids, title_first_ids
 from storage.archive.query import Filters
 from storage.models import Report
 from tests.support.migrations import migrate, revision_before
@@ -90,6 +90,9 @@ def test_an_upgraded_archive_answers_four_to_six_characters_from_the_long_grams_
         assert "ix_report_long_grams" in shown and "report_chunk" not in shown and "strpos" not in shown, shown
     shown = plan(upgraded.engine, "政府信息公开工")
     assert "ix_report_long_grams" not in shown and "report_chunk" in shown, shown
+    with upgraded.engine.connect() as conn:  # in every title, but the long grams answer: not the titles first
+        assert title_first_ids(conn, ["政府信息公开"], long=True) is None
+        assert title_first_ids(conn, ["政府信息公开"]) is not None
     lookup = matching_ids(["依申请公开"], long=True)
     assert lookup is not None
     with upgraded.engine.begin() as conn:
