@@ -81,12 +81,17 @@ def _report_grams(form: str) -> ColumnElement[bool]:
 
 def _exact(form: str, long: bool) -> ColumnElement[bool] | None:
     """The reports holding ``form``, from a gram index alone where one answers exactly: 0014's for 2–3 characters,
-    with ``long`` (0020) its long grams for 4–LONG_MAX_CHARS; else None."""
+    with ``long`` (0020) its long grams for 4–LONG_MAX_CHARS; else None. With 0020 only the gram of the form's whole
+    length is asked for (``nianbao_whole_gram``), not each of its shorter grams too, which the index would intersect:
+    a common 3-character term 47 → 33 ms, 政府信息公开 57 → 41 ms at 100,000 reports."""
+    def own(grams: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.nianbao_whole_gram(grams) if long else grams
+
+    term = func.lower(literal(form))
     if MIN_CHARS <= len(form) <= EXACT_MAX_CHARS:
-        return _report_grams(form)
+        return func.nianbao_report_grams(Report.title, Report.body).op("@>")(own(func.nianbao_grams(term)))
     if long and len(form) <= LONG_MAX_CHARS:
-        return func.nianbao_report_long_grams(Report.title, Report.body).op("@>")(
-            func.nianbao_term_long_gram(func.lower(literal(form))))
+        return func.nianbao_report_long_grams(Report.title, Report.body).op("@>")(own(func.nianbao_long_grams(term)))
     return None
 
 

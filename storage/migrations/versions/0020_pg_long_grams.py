@@ -8,11 +8,12 @@ names the candidates, since only the text proves a match. ``nianbao_long_grams(d
 and 6 characters of ``doc``, each packed exactly into 16 bytes (six code points of 21 bits, as 0014 packs three
 into a ``bigint``; missing ones 0): no hash, so no collision. ``ix_report_long_grams`` is a GIN index of the
 lower-cased title's and body's. A term
-of 4–6 characters is then held exactly by the reports whose grams contain its own (``nianbao_term_long_gram``:
-the last of its long grams, the one of its whole length; ``@>`` on a GIN index needs no recheck, as in 0014): the
-index alone answers, and its bitmap visits ``report``'s rows, many to a block, not the texts
-(storage.archive.pggrams). Asking for that one gram rather than all of the term's (six for 6 characters) halves the
-index's part of a lookup: 10 instead of 24 ms for 政府信息公开's 100,000 reports.
+of 4–6 characters is then held exactly by the reports whose grams contain its own (``@>`` on a GIN index needs no
+recheck, as in 0014): the index alone answers, and its bitmap visits ``report``'s rows, many to a block, not the
+texts (storage.archive.pggrams). ``nianbao_whole_gram(grams)`` is the last of a term's grams, which both functions
+list after the shorter ones: the gram of its whole length. Asking for it alone rather than for all of them (six for
+6 characters), for 0014's 2–3-character terms as for these, spares the index intersecting the shorter grams' long
+lists: 10 instead of 24 ms for 政府信息公开's 100,000 reports, 7 instead of 21 for a common 3-character term.
 
 Cost: a write computes the grams once (about 3 µs a character, three times 0014's grams: 7 ms for a
 2,300-character report; ``uuid`` keys took 4 µs, one array of all three lengths 5 µs) and adds up to three index
@@ -44,8 +45,8 @@ BEGIN
       || ARRAY(SELECT h || int8send((d << 42) | (e << 21) | f) FROM unnest(head, c[4:], c[5:], c[6:]) AS u(h, d, e, f)
                WHERE f IS NOT NULL);
 END $$;
-CREATE FUNCTION nianbao_term_long_gram(term text) RETURNS bytea[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT g[cardinality(g):] FROM (SELECT nianbao_long_grams(term) AS g) AS s
+CREATE FUNCTION nianbao_whole_gram(grams anyarray) RETURNS anyarray LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT grams[cardinality(grams):]
 $$;
 CREATE FUNCTION nianbao_report_long_grams(title text, body text) RETURNS bytea[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 1000 SET search_path FROM CURRENT AS $$
@@ -64,5 +65,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_report_long_grams; "
-                   "DROP FUNCTION nianbao_report_long_grams(text, text), nianbao_term_long_gram(text), "
+                   "DROP FUNCTION nianbao_report_long_grams(text, text), nianbao_whole_gram(anyarray), "
                    "nianbao_long_grams(text)")
