@@ -94,6 +94,29 @@ def test_portal_filters_alone_read_sighting_not_each_report(db_url: str, filters
         assert not [sql for sql in statements if "JOIN portal" in sql], statements
 
 
+def test_a_regions_reports_are_read_once_until_the_archive_changes(db_url: str, monkeypatch: pytest.MonkeyPatch
+                                                                      ) -> None:
+    """The reports seen on a region's portals are kept by the facet index: another page with that region (a region's
+    own page, a common term's: more than ``FEW_IDS`` matches, forced here) reads no sighting, and a report seen
+    there since is on the next page (the journal names it)."""
+    monkeypatch.setattr("storage.archive.query.FEW_IDS", 0)
+    archive, _ = load(db_url)
+    statements: list[str] = []
+    event.listen(archive.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    region = {"region": "22"}
+
+    def total(term: str | None) -> int:
+        return archive.query.page(term, Filters.of(**region), facets=True).total
+
+    assert total(None) == len(oracle(None, region, "id"))
+    statements.clear()
+    assert [total(None), total("年度报告")] == [len(oracle(t, region, "id")) for t in (None, "年度报告")]
+    assert statements and not [sql for sql in statements if "JOIN portal" in sql], statements
+    archive.record(ReportRecord(url="http://www.daan.nianbao.test/new.html", content_sha256="f" * 64,
+                                body="新的年度报告正文", title="大安市新的报告", portal="daan"))
+    assert [total(None), total("年度报告")] == [len(oracle(t, region, "id")) + 1 for t in (None, "年度报告")]
+
+
 @pytest.mark.parametrize(("filters", "first"), [({"organ": "大安市"}, True), ({"year": 2023}, True),
                                                ({"year": 2023}, False)], ids=["organ", "year", "year-many"])
 def test_postgresql_checks_a_term_not_kept_in_the_pieces_of_the_filters_few_reports(
