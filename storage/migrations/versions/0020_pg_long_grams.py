@@ -7,18 +7,19 @@ phrase many reports print that is one piece, and so one heap block, per report (
 names the candidates, since only the text proves a match. ``nianbao_long_grams(doc)`` is every substring of 4, 5
 and 6 characters of ``doc``, each packed exactly into 16 bytes (six code points of 21 bits, as 0014 packs three
 into a ``bigint``; missing ones 0): no hash, so no collision. ``ix_report_long_grams`` is a GIN index of the
-lower-cased title's and body's. A term
-of 4–6 characters is then held exactly by the reports whose grams contain its own (``@>`` on a GIN index needs no
-recheck, as in 0014): the index alone answers, and its bitmap visits ``report``'s rows, many to a block, not the
-texts (storage.archive.pggrams). ``nianbao_whole_gram(grams)`` is the last of a term's grams, which both functions
-list after the shorter ones: the gram of its whole length. Asking for it alone rather than for all of them (six for
-6 characters), for 0014's 2–3-character terms as for these, spares the index intersecting the shorter grams' long
-lists: 10 instead of 24 ms for 政府信息公开's 100,000 reports, 7 instead of 21 for a common 3-character term.
+lower-cased title's and body's. A term of 4–6 characters is then held exactly by the reports whose grams contain
+its own (``@>`` on a GIN index needs no recheck, as in 0014): the index alone answers, and its bitmap visits
+``report``'s rows, many to a block, not the texts (storage.archive.pggrams; 依申请公开 16 ms).
 
-Cost: a write computes the grams once (about 3 µs a character, three times 0014's grams: 7 ms for a
-2,300-character report; ``uuid`` keys took 4 µs, one array of all three lengths 5 µs) and adds up to three index
-entries a character; the index's size at 100,000 reports is in docs/benchmarks.md. Like 0014's,
-the functions are the index's on-disk format, and these objects are PostgreSQL's own, not in the models.
+``nianbao_whole_gram(grams)`` is the last of a term's grams, which both functions list after the shorter ones: the
+gram of its whole length. Asking for it alone rather than for all of them (six for 6 characters), for 0014's
+2–3-character terms as for these, spares the index intersecting the shorter grams' long lists: 10 instead of 24 ms
+for 政府信息公开's 100,000 reports, 7 instead of 21 for a common 3-character term.
+
+Cost: computing a text's long grams takes about 3 µs a character (``uuid`` keys took 4, one array of all three
+lengths 5), and with GIN inserting about three keys a character a write of a 2,300-character report takes about
+13 ms more; the index is 1.57 GB at 100,000 reports (docs/benchmarks.md). Like 0014's, the functions are the
+index's on-disk format, and these objects are PostgreSQL's own, not in the models.
 
 Revision ID: 0020
 Revises: 0019
