@@ -60,8 +60,7 @@ TITLE_SHARE = 0.5  # ... when at least this share of them hold it
 
 def has_grams(engine: Engine) -> bool:
     """Whether this is PostgreSQL with the gram index (an archive upgraded to migration 0014)."""
-    return engine.dialect.name == "postgresql" and any(
-        ix["name"] == "ix_report_grams" for ix in inspect(engine).get_indexes("report"))
+    return _has_report_index(engine, "ix_report_grams")
 
 
 def has_chunks(engine: Engine) -> bool:
@@ -71,12 +70,20 @@ def has_chunks(engine: Engine) -> bool:
 
 def has_long_grams(engine: Engine) -> bool:
     """Whether this PostgreSQL archive has the index of every 4–6-character string (migration 0020)."""
+    return _has_report_index(engine, "ix_report_long_grams")
+
+
+def _has_report_index(engine: Engine, name: str) -> bool:
     return engine.dialect.name == "postgresql" and any(
-        ix["name"] == "ix_report_long_grams" for ix in inspect(engine).get_indexes("report"))
+        ix["name"] == name for ix in inspect(engine).get_indexes("report"))
 
 
-def _report_grams(form: str) -> ColumnElement[bool]:
-    return func.nianbao_report_grams(Report.title, Report.body).op("@>")(func.nianbao_grams(func.lower(literal(form))))
+def _report_grams(form: str, whole: bool = False) -> ColumnElement[bool]:
+    """Reports whose 0014 grams hold ``form``'s; ``whole``: its gram of its whole length alone (0020's
+    ``nianbao_whole_gram``), exact for 2–3 characters, where all of them narrow a longer form's candidates."""
+    grams = func.nianbao_grams(func.lower(literal(form)))
+    return func.nianbao_report_grams(Report.title, Report.body).op("@>")(
+        func.nianbao_whole_gram(grams) if whole else grams)
 
 
 def _exact(form: str, long: bool) -> ColumnElement[bool] | None:
@@ -84,14 +91,11 @@ def _exact(form: str, long: bool) -> ColumnElement[bool] | None:
     with ``long`` (0020) its long grams for 4–LONG_MAX_CHARS; else None. With 0020 only the gram of the form's whole
     length is asked for (``nianbao_whole_gram``), not each of its shorter grams too, which the index would intersect:
     a common 3-character term 47 → 33 ms, 政府信息公开 57 → 41 ms at 100,000 reports."""
-    def own(grams: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.nianbao_whole_gram(grams) if long else grams
-
-    term = func.lower(literal(form))
     if MIN_CHARS <= len(form) <= EXACT_MAX_CHARS:
-        return func.nianbao_report_grams(Report.title, Report.body).op("@>")(own(func.nianbao_grams(term)))
+        return _report_grams(form, whole=long)
     if long and len(form) <= LONG_MAX_CHARS:
-        return func.nianbao_report_long_grams(Report.title, Report.body).op("@>")(own(func.nianbao_long_grams(term)))
+        return func.nianbao_report_long_grams(Report.title, Report.body).op("@>")(
+            func.nianbao_whole_gram(func.nianbao_long_grams(func.lower(literal(form)))))
     return None
 
 
@@ -143,16 +147,18 @@ def title_first_ids(conn: Connection, terms: Sequence[str], long: bool = False) 
     if len(forms) != 1 or not (LONG_MAX_CHARS if long else EXACT_MAX_CHARS) < len(forms[0]) <= CHUNK_MAX_CHARS:
         return None  # with ``long``, 政府信息公开's 100,000 ids come from the long grams in 53–60 ms
     no_jit(conn)
-    term = func.lower(literal(forms[0]))
-    cased = has_case(forms[0])
+    term, cased = func.lower(literal(forms[0])), has_case(forms[0])
+
+    def holds(title: ColumnElement[Any]) -> ColumnElement[bool]:
+        return func.strpos(func.lower(title) if cased else title, term) > 0
+
     newest = select(Report.title).order_by(Report.id.desc()).limit(TITLE_SAMPLE).subquery()
-    asked, held = conn.execute(select(func.count(), func.count().filter(
-        func.strpos(func.lower(newest.c.title) if cased else newest.c.title, term) > 0)).select_from(newest)).one()
+    asked, held = conn.execute(select(func.count(), func.count().filter(holds(newest.c.title)))
+                               .select_from(newest)).one()
     if not asked or held < asked * TITLE_SHARE:
         return None
     # both kinds in one statement (one snapshot), as plain integers: a title's holding is the id's sign
-    title = func.lower(Report.title) if cased else Report.title
-    signed = read_ids(conn, select(case((func.strpos(title, term) > 0, Report.id), else_=-Report.id)))
+    signed = read_ids(conn, select(case((holds(Report.title), Report.id), else_=-Report.id)))
     rest = [-report_id for report_id in signed if report_id < 0]
     in_pieces = set(read_ids(conn, select(_CHUNKS.c.report_id).distinct().where(
         among("postgresql", _CHUNKS.c.report_id, rest, Integer), func.strpos(_CHUNKS.c.text, term) > 0))

@@ -6,6 +6,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from storage import Archive
+from storage.archive.query import Filters
 from tests.support.sample_archive import PORTALS, SAMPLES, Sample
 
 REGIONS = {p.name: p for p in PORTALS}
@@ -155,3 +157,13 @@ def oracle(query: str | None, filters: dict[str, Any], sort: str) -> list[str]:
     else:
         out.sort(key=lambda s: (s.year is None, -(s.year or 0), -order.index(s)))
     return [s.title for s in out]
+
+
+def assert_pages_match(archive: Archive, ids: dict[str, int]) -> None:
+    """Every case's total and first 50 hits (``Query.page`` with facets, as the web asks) equal the oracle's;
+    ``ids``: ``sample_archive.load``'s titles to report ids."""
+    titles = {v: k for k, v in ids.items()}
+    for query, filters, sort in CASES:
+        expected = oracle(query, filters, sort)
+        page = archive.query.page(query, Filters.of(**filters), sort=sort, limit=50, facets=True)
+        assert (page.total, [titles[h.id] for h in page.hits]) == (len(expected), expected), (query, filters)
