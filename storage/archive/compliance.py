@@ -181,7 +181,7 @@ class ComplianceIndex:
             if changes is None:
                 return self._organs
             if not changes.everything:
-                portals = changes.portals | changes.sighted
+                portals = set(changes.portals | changes.sighted)
                 for part in parts(sorted(changes.reports)):
                     portals.update(s.scalars(select(Sighting.portal_id).where(Sighting.report_id.in_(part),
                                                                                Sighting.portal_id.is_not(None))))

@@ -17,8 +17,6 @@ findings) or ``unread`` (no statistics tables read from it).
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
 import heapq
 import itertools
 import threading
@@ -29,8 +27,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, Integer, inspect, select
 
 from storage.archive.base import among
-from storage.archive.changes import ChangeWatch, PerEngine, settle
+from storage.archive.changes import ChangeWatch, PerEngine, collect_young, settle
 from storage.archive.levels import STREET_MARK, TOWNSHIP_SUFFIXES
+from storage.archive.orders import NO_ORDER, ORDERS, REORDER_AT_MOST, Order, make_order, reordered
 from storage.models import Attachment, Portal, Report, ReportStatistics, Sighting
 
 FACETS = ("year", "region", "level", "organ", "format", "attachments", "statistics")
@@ -39,9 +38,6 @@ NO_ATTACHMENT_FORMAT = "html"
 # year and organ can be unknown (None, shown as "(unknown)"); a report without a portal has no region or level
 _MULTI = {"region", "level", "format"}  # a report can count under several values of these
 GROUPS = (("organ",), ("year",), ("region", "level"), ("format", "attachments", "statistics"))
-# sort → (column of the index's report rows (id, year, published), descending): storage.archive.query.SORTS' order,
-# unknown keys last, ties by id in the key's direction
-_ORDERS = {"newest": (2, True), "oldest": (2, False), "year": (1, True), "id": (0, False)}
 _WALK_SHARE = 16  # a page walks the sort order when at least 1 in 16 reports match (else it sorts the matches)
 # more than this share of the reports match: count the others and subtract them from the whole archive's counts
 # (_tally). At 100,000 reports the two ways cost the same at ~70 % (difference of the id sets ≈ 8 ms; then 0.2 µs
@@ -50,12 +46,6 @@ _SUBTRACT_ABOVE = 0.75
 # after a change, read again the reports the journal names unless they are more than this share of the archive
 # (and more than the least number): then read everything, which costs about as much
 _JOURNAL_AT_MOST, _JOURNAL_AT_LEAST = 0.2, 1000
-
-# a journal naming more reports than this: each sort's order is made again (a sort) rather than moved. At 100,000
-# reports moving cost 1 ms for 1 changed report, 2 for 100, 4–5 for 500, 13–49 for 2,000 and 94–121 for 10,000;
-# sorting again 42–100 ms at any number (moving each by a list insertion, as before, took 143 for 2,000)
-_REORDER_AT_MOST = 5000
-_UNKNOWN_LAST = 1 << 40  # an ascending sort's key for an unknown value: after every date's ordinal and year
 
 Counts = dict[str, list[tuple[Any, int]]]
 
@@ -97,9 +87,9 @@ class FacetIndex:
         self._watch = ChangeWatch(engine)
         self._portals: dict[int, tuple[str | None, str | None]] = {}  # portal id → (region, level)
         self._rows: dict[int, tuple[Any, ...]] = {}  # report id → (id, report year, published)
-        # sort → every report id in that sort's order, and each id's sort key (a list indexed by id, _sort_key);
-        # made when first asked after a build, then kept in order through each update from the journal
-        self._orders: dict[str, tuple[list[int], list[int]]] = {}
+        # sort → every report id in that sort's order and its keys (storage.archive.orders), made when first asked
+        # after a build, then kept in order through each update from the journal
+        self._orders: dict[str, Order] = {}
         self._kept: dict[tuple[Any, ...], frozenset[int]] = {}  # at_level's and kept's answers, until the next change
 
     def refresh(self, conn: Connection, *, force: bool = False) -> None:
@@ -117,13 +107,13 @@ class FacetIndex:
             changed = changes.reports
             if changes.portals:
                 self._portals = _portals(conn)
-                changed |= set(conn.scalars(select(Sighting.report_id).where(
+                changed |= frozenset(conn.scalars(select(Sighting.report_id).where(
                     among(conn.dialect.name, Sighting.portal_id, sorted(changes.portals), Integer))))
             if len(changed) <= max(_JOURNAL_AT_LEAST, _JOURNAL_AT_MOST * self.reports):
                 self._update(conn, changed)
                 self._watch.read()
                 self.stats["journal"] += 1
-                settle()
+                settle(collected=True)
                 return
         self._portals = _portals(conn)
         rows = self._read(conn, None)
@@ -144,10 +134,16 @@ class FacetIndex:
 
     def _read(self, conn: Connection, ids: Sequence[int] | None) -> list[tuple[int, Any, Any, tuple[Any, ...]]]:
         """(id, report year, published, each group's signature) of the reports ``ids`` (None: of every report),
-        bound as one value each (``among``: 2,000 ids a parameter each cost more to compile than to read)."""
+        bound as one value each (``among``: 2,000 ids a parameter each cost more to compile than to read). Their
+        sightings, attachments and statistics are asked for the reports still stored only (after a crawl's commit
+        and a deletion, half of the ids the journal names)."""
         def only(column: Any, statement: Any) -> Any:
             return statement if ids is None else statement.where(among(conn.dialect.name, column, ids, Integer))
 
+        reports = conn.execute(only(Report.id, select(Report.id, Report.report_year, Report.organ,
+                                                      Report.published))).all()
+        if ids is not None:
+            ids = [r[0] for r in reports]
         seen: dict[int, tuple[set[str], set[str]]] = {}
         for report_id, portal_id in conn.execute(only(Sighting.report_id,
                                                        select(Sighting.report_id, Sighting.portal_id))):
@@ -165,8 +161,7 @@ class FacetIndex:
         findings = dict(conn.execute(only(ReportStatistics.report_id, select(ReportStatistics.report_id,
                                                                               ReportStatistics.findings_count))).all())
         out = []
-        for report_id, year, organ, published in conn.execute(only(Report.id, select(
-                Report.id, Report.report_year, Report.organ, Report.published))):
+        for report_id, year, organ, published in reports:
             regions, levels = seen.get(report_id, ((), ()))
             n_findings = findings.get(report_id)
             own = formats.get(report_id)
@@ -176,41 +171,43 @@ class FacetIndex:
                  "unread" if n_findings is None else "inconsistent" if n_findings else "consistent"))))
         return out
 
-    def _update(self, conn: Connection, changed: set[int]) -> None:
+    def _update(self, conn: Connection, changed: frozenset[int]) -> None:
         """Read the reports ``changed`` again (a deleted one is dropped) into copies of the index's parts: a page
-        still counting with the parts it took keeps them whole (:class:`_Build`)."""
+        still counting with the parts it took keeps them whole (:class:`_Build`). Each group is updated in a few
+        C-level passes over the changed reports, not a Python step per report and group; the report rows are read only
+        here, under the lock, so they change in place (4,000 changed reports at 100,000, 2,000 of them new, one sort's
+        order kept, the read apart: 34–38 ms, where it took 53–65; best of 9, the machine loaded)."""
         if not changed:  # commits that changed nothing indexed (a re-crawl's last_seen)
+            collect_young()
             return
-        fresh = {r[0]: r for r in self._read(conn, sorted(changed))}
+        fresh = self._read(conn, sorted(changed))
+        collect_young()  # before the new parts are made: settle(collected=True) follows
         size = max(len(self.codes[0]), max(changed) + 1)
-        codes = [group + [-1] * (size - len(group)) for group in self.codes]
-        totals, signatures = [Counter(t) for t in self._totals], [list(group) for group in self.signatures]
-        ids, rows = set(self._ids), dict(self._rows)
-        for report_id in changed:
-            new = fresh.get(report_id)
-            for group in range(len(GROUPS)):
-                old = codes[group][report_id]
-                if old >= 0:
-                    totals[group][old] -= 1
-                    if not totals[group][old]:
-                        del totals[group][old]
-                if new is None:
-                    codes[group][report_id] = -1
-                    continue
-                code = self._interned[group].setdefault(new[3][group], len(self._interned[group]))
-                if code == len(signatures[group]):
-                    signatures[group].append(new[3][group])
-                codes[group][report_id] = code
-                totals[group][code] += 1
-            if new is None:
-                ids.discard(report_id)
-                rows.pop(report_id, None)
-            else:
-                ids.add(report_id)
-                rows[report_id] = new[:3]
-        orders = {sort: self._reordered(sort, order, keys, changed, rows, size)
-                  for sort, (order, keys) in self._orders.items()} if len(changed) <= _REORDER_AT_MOST else {}
-        self.codes, self.signatures, self._totals, self._ids, self._rows = codes, signatures, totals, ids, rows
+        fresh_ids = [r[0] for r in fresh]
+        codes, totals, signatures = [], [], []
+        for group, (old_codes, old_totals, old_signatures, interned) in enumerate(zip(
+                self.codes, self._totals, self.signatures, self._interned, strict=True)):
+            group_codes = old_codes + [-1] * (size - len(old_codes))
+            gone = Counter(map(group_codes.__getitem__, changed))
+            del gone[-1]  # reports new to the index
+            total = old_totals - gone
+            new_codes = [interned.setdefault(r[3][group], len(interned)) for r in fresh]
+            for report_id in changed:
+                group_codes[report_id] = -1
+            for report_id, code in zip(fresh_ids, new_codes, strict=True):
+                group_codes[report_id] = code
+            total.update(new_codes)
+            codes.append(group_codes)
+            totals.append(total)
+            signatures.append(old_signatures + list(itertools.islice(interned, len(old_signatures), None)))
+        ids = self._ids.difference(changed)
+        ids.update(fresh_ids)
+        for report_id in changed:  # read only under the lock: changed in place
+            self._rows.pop(report_id, None)
+        self._rows.update({r[0]: r[:3] for r in fresh})
+        orders = {sort: reordered(sort, kept, changed, self._ids, self._rows, size)
+                  for sort, kept in self._orders.items()} if len(changed) <= REORDER_AT_MOST else {}
+        self.codes, self.signatures, self._totals, self._ids = codes, signatures, totals, ids
         self.reports, self._everything, self._orders, self._kept = len(ids), None, orders, {}
 
     def counts(self, conn: Connection, ids: Sequence[int] | None, top: int) -> tuple[int, Counts]:
@@ -228,9 +225,7 @@ class FacetIndex:
         holds. PostgreSQL sorted every report for that page (21 ms at 100,000: no index has the sorts' NULLS LAST)."""
         with self._lock:
             self.refresh(conn)
-            if sort not in self._orders:
-                self._orders[sort] = self._order(sort)
-            return self.reports, self._whole(top), self._orders[sort][0][offset:offset + limit]
+            return self.reports, self._whole(top), self._order(sort).ids[offset:offset + limit]
 
     def _whole(self, top: int) -> Counts:
         """The whole archive's counts, kept until the next change (under the lock, the index fresh)."""
@@ -274,7 +269,7 @@ class FacetIndex:
         if matching is not None:
             page = list(itertools.islice(filter(matching.__contains__, order), offset, offset + limit))
         else:
-            first = heapq.nlargest if _ORDERS[sort][1] else heapq.nsmallest
+            first = heapq.nlargest if ORDERS[sort][1] else heapq.nsmallest
             page = first(offset + limit, ids, key=build.keys.__getitem__)[offset:]
         return len(ids), _count(build.signatures, _tally(build, ids, matching), top), page
 
@@ -288,45 +283,14 @@ class FacetIndex:
                 self.refresh(conn)
                 if not self._knows(ids):  # deleted since the ids were read: not counted
                     ids = [i for i in ids if i < len(self.codes[0]) and self.codes[0][i] >= 0]
-            if sort is not None and sort not in self._orders:
-                self._orders[sort] = self._order(sort)
-            order, keys = self._orders.get(sort or "", ([], []))
-            return ids, _Build(self.codes, self.signatures, self._ids, self._totals, order, keys)
+            order = NO_ORDER if sort is None else self._order(sort)
+            return ids, _Build(self.codes, self.signatures, self._ids, self._totals, order.ids, order.keys)
 
-    def _order(self, sort: str) -> tuple[list[int], list[int]]:
-        """Every report id in ``sort``'s order and each id's sort key: one C-level sort of integers (the key tuples
-        of dates and ids this replaced, sorted again from the previous order after every change, took 0.4 s at
-        100,000 reports: the first page after a write with a query or a filter paid it)."""
-        keys = [0] * len(self.codes[0])
-        for report_id, row in self._rows.items():
-            keys[report_id] = _sort_key(sort, row)
-        return sorted(self._ids, key=keys.__getitem__, reverse=_ORDERS[sort][1]), keys
-
-    def _reordered(self, sort: str, order: list[int], keys: list[int], changed: set[int],
-                   rows: dict[int, tuple[Any, ...]], size: int) -> tuple[list[int], list[int]]:
-        """Copies of ``sort``'s order and keys with the reports ``changed`` taken out and put back (or not, when
-        deleted) at their new keys' places, found by bisection in the old order; the copy is then made in
-        one pass of slices (``_REORDER_AT_MOST`` has the costs)."""
-        sign = -1 if _ORDERS[sort][1] else 1  # bisect wants ascending keys
-
-        def place(key: int) -> int:  # in the old order, by the old keys (a changed report is still at its old one)
-            return bisect.bisect_left(order, sign * key, key=lambda i: sign * keys[i])
-
-        new_keys, present = keys + [0] * (size - len(keys)), changed & rows.keys()
-        for report_id in present:
-            new_keys[report_id] = _sort_key(sort, rows[report_id])
-        # (position in the old order, 0 to put a report before it or 1 to take it out, the report's ascending key)
-        edits = [(place(keys[i]), 1, 0, i) for i in changed & self._ids]
-        edits += [(place(new_keys[i]), 0, sign * new_keys[i], i) for i in present]
-        out: list[int] = []
-        start = 0
-        for position, out_, _key, report_id in sorted(edits):
-            out += order[start:position]
-            start = position + out_
-            if not out_:
-                out.append(report_id)
-        out += order[start:]
-        return out, new_keys
+    def _order(self, sort: str) -> Order:
+        """``sort``'s order, made on first use after a build (under the lock, the index fresh)."""
+        if sort not in self._orders:
+            self._orders[sort] = make_order(sort, self._rows, len(self.codes[0]))
+        return self._orders[sort]
 
     def _knows(self, ids: Sequence[int]) -> bool:
         codes = self.codes[0]
@@ -342,7 +306,7 @@ class _Build(NamedTuple):
     ids: set[int]  # every report's id
     totals: list[Counter[int]]  # per group: signature → reports, over every report
     order: list[int]  # every report id in the page's sort order ([] without a sort)
-    keys: list[int]  # each id's sort key (_sort_key) in that sort
+    keys: list[int]  # each id's sort key (storage.archive.orders.sort_key) in that sort
 
 
 def _tally(build: _Build, ids: Sequence[int], matching: set[int] | None) -> list[Counter[int]]:
@@ -354,18 +318,6 @@ def _tally(build: _Build, ids: Sequence[int], matching: set[int] | None) -> list
     others = build.ids.difference(matching if matching is not None else ids)
     return [total - Counter(map(group.__getitem__, others)) for total, group in zip(build.totals, build.codes,
                                                                                    strict=True)]
-
-
-def _sort_key(sort: str, row: tuple[Any, ...]) -> int:
-    """One integer that orders a report as ``sort`` does (descending sorts read them backwards): its value (a date's
-    ordinal, a year, the id; unknown after every known one), then its id, so that no two reports tie."""
-    column, descending = _ORDERS[sort]
-    value = row[column]
-    if isinstance(value, dt.date):
-        value = value.toordinal()
-    if value is None:
-        value = -1 if descending else _UNKNOWN_LAST
-    return (value << 32) | row[0]
 
 
 def _count(signatures: list[list[tuple[Any, ...]]], by_signature: list[Counter[int]], top: int) -> Counts:

@@ -31,6 +31,7 @@ import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -207,7 +208,7 @@ class TermCache:
         return done
 
 
-def _recheck_into(entries: dict[Terms, array[int]], changed: set[int], recheck: Recheck) -> None:
+def _recheck_into(entries: dict[Terms, array[int]], changed: AbstractSet[int], recheck: Recheck) -> None:
     """Each entry's ids, with the reports ``changed`` checked again for its terms (one query)."""
     if not (entries and changed):
         return
@@ -245,7 +246,7 @@ def _from_bytes(data: bytes | memoryview, reports: int) -> array[int] | None:
     return entry
 
 
-def _update(kept: array[int], changed: set[int], holding: set[int]) -> None:
+def _update(kept: array[int], changed: AbstractSet[int], holding: set[int]) -> None:
     """In the sorted ``kept``: each of the reports ``changed`` there when it is in ``holding``, else not (in place:
     a few changes among 100,000 ids move memory, they do not rebuild the array)."""
     for report_id in sorted(changed):
