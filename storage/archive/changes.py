@@ -17,13 +17,14 @@ takes every row written by that transaction or a later one: a few rows are read 
 from __future__ import annotations
 
 import gc
+import json
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Generic, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, and_, distinct, func, inspect, select
 
 from storage.models import JournalEntry
 
@@ -146,20 +147,22 @@ class ChangeWatch:
         return conn.scalar(select(func.coalesce(func.max(JournalEntry.seq), 0))) or 0
 
     def since(self, conn: Connection, position: Position) -> tuple[Changes, Position]:
-        """What was journaled after ``position``, and the position to read from next time."""
-        if self._postgresql:
-            now = _oldest_running(conn)
-            rows = conn.execute(select(JournalEntry.report_id, JournalEntry.portal_id, JournalEntry.seq)
-                                .where(JournalEntry.xid >= position)).all()
-        else:
-            rows = conn.execute(select(JournalEntry.report_id, JournalEntry.portal_id, JournalEntry.seq)
-                                .where(JournalEntry.seq > position)).all()
-            now = max((seq for *_, seq in rows), default=position)
-        changes = Changes(frozenset(r for r, _, _ in rows if r is not None),
-                          frozenset(p for r, p, _ in rows if r is None and p is not None),
-                          frozenset(p for r, p, _ in rows if r is not None and p is not None),
-                          any(r is None and p is None for r, p, _ in rows))
-        return changes, now
+        """What was journaled after ``position``, and the position to read from next time: one row, each kind of id
+        gathered in the database (a crawl's commit of 2,000 reports and the deletion of 2,000 journal 8,000 rows:
+        fetched and sorted out here, they took 12–16 ms on PostgreSQL at 100,000 reports)."""
+        report, portal = JournalEntry.report_id, JournalEntry.portal_id
+        kinds = (report.is_not(None), and_(report.is_(None), portal.is_not(None)),
+                 and_(report.is_not(None), portal.is_not(None)))
+        gather = func.array_agg if self._postgresql else func.json_group_array
+        ids = [gather(distinct(column)).filter(kind) for column, kind in zip((report, portal, portal), kinds,
+                                                                                strict=True)]
+        now = _oldest_running(conn) if self._postgresql else None  # before the rows: what commits after is read next
+        row = conn.execute(select(*ids, func.count().filter(and_(report.is_(None), portal.is_(None))),
+                                  func.max(JournalEntry.seq))
+                           .where(JournalEntry.xid >= position if self._postgresql else JournalEntry.seq > position)
+                           ).one()
+        lists = [value or [] for value in row[:3]] if self._postgresql else [json.loads(value) for value in row[:3]]
+        return Changes(*map(frozenset, lists), bool(row[3])), now if now is not None else row[4] or position
 
 
 def settle(*, collected: bool = False) -> None:
