@@ -151,11 +151,11 @@ class ChangeWatch:
         gathered in the database (a crawl's commit of 2,000 reports and the deletion of 2,000 journal 8,000 rows:
         fetched and sorted out here, they took 12–16 ms on PostgreSQL at 100,000 reports)."""
         report, portal = JournalEntry.report_id, JournalEntry.portal_id
-        kinds = (report.is_not(None), and_(report.is_(None), portal.is_not(None)),
-                 and_(report.is_not(None), portal.is_not(None)))
+        kinds = ((report, report.is_not(None)),  # Changes' reports, portals and sighted, in that order
+                 (portal, and_(report.is_(None), portal.is_not(None))),
+                 (portal, and_(report.is_not(None), portal.is_not(None))))
         gather = func.array_agg if self._postgresql else func.json_group_array
-        ids = [gather(distinct(column)).filter(kind) for column, kind in zip((report, portal, portal), kinds,
-                                                                                strict=True)]
+        ids = [gather(distinct(column)).filter(kind) for column, kind in kinds]
         now = _oldest_running(conn) if self._postgresql else None  # before the rows: what commits after is read next
         row = conn.execute(select(*ids, func.count().filter(and_(report.is_(None), portal.is_(None))),
                                   func.max(JournalEntry.seq))
